@@ -1,0 +1,21 @@
+"""Pages: a GuildError that escapes a view becomes a page with its status and message."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dkp.core.errors import GuildError
+
+
+class GuildErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, GuildError):
+            return render(request, "web/error.html", {"error": exception}, status=exception.status)
+        return None

@@ -1,0 +1,64 @@
+"""Guild-wide settings and the small bases other domains build on."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/New_York.")
+
+
+class GuildSettings(models.Model):
+    """One row: the guild's own choices that officers change without a deploy."""
+
+    guild_name = models.CharField(max_length=100, default="Ashen Vanguard")
+    server_name = models.CharField(max_length=50, default="xegony", help_text="EverQuest server, as in dump file names.")
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text="Raid dump file names carry local time with no zone; this is the zone they are read in.",
+    )
+    standings_public = models.BooleanField(
+        default=False, help_text="Let guests and applicants see standings, raids and loot."
+    )
+    vote_threshold_percent = models.PositiveSmallIntegerField(
+        default=15, help_text="30-day attendance a member needs to vote on applications."
+    )
+    uses_trials = models.BooleanField(default=True, help_text="Accepted applicants start as trial members.")
+    item_link_template = models.CharField(
+        max_length=300,
+        default="https://everquest.allakhazam.com/db/item.html?item={id}",
+        help_text="Link to an item page; {id} is the EverQuest item id and {name} the item name.",
+    )
+    discord_announce_channel_id = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "guild settings"
+        verbose_name_plural = "guild settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(vote_threshold_percent__lte=100), name="guild_vote_threshold_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.guild_name
+
+    @classmethod
+    def load(cls) -> GuildSettings:
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings

@@ -1,0 +1,105 @@
+"""Reads of the points ledger: standings, a user's history, and the ledger's own totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
+
+SUMMARY_COLUMNS = ("earned", "spent", "adjusted", "decayed", "balance", "lifetime_earned")
+
+
+def standings(*, pool: DkpPool) -> QuerySet[UserPointsSummary]:
+    """One row per user with points in the pool, highest balance first, in one query."""
+    return (
+        UserPointsSummary.objects.filter(pool=pool)
+        .select_related("user", "user__main_character")
+        .order_by("-balance", "user__username")
+    )
+
+
+def user_ledger(*, user_id: int, pool: DkpPool | None = None) -> QuerySet[PointEntry]:
+    entries = PointEntry.objects.filter(user_id=user_id).select_related("pool", "created_by")
+    if pool is not None:
+        entries = entries.filter(pool=pool)
+    return entries.order_by("-occurred_at", "-id")
+
+
+def ledger_totals() -> dict[tuple[int, int], dict[str, int]]:
+    """Every (user, pool) summary as the ledger alone says it should be, aggregated in SQL.
+
+    A reversal counts in the column of the entry it reverses; an adjustment feeds lifetime
+    earned when the original adjustment was a credit.
+    """
+    zero = Value(0, output_field=IntegerField())
+    bucket = Coalesce(F("reverses__kind"), F("kind"))
+    original = Coalesce(F("reverses__amount"), F("amount"))
+    rows = (
+        PointEntry.objects.annotate(bucket=bucket, original=original)
+        .values("user_id", "pool_id")
+        .annotate(
+            earned=Coalesce(Sum("amount", filter=Q(bucket=EntryKind.ATTENDANCE)), zero),
+            loot=Coalesce(Sum("amount", filter=Q(bucket=EntryKind.LOOT)), zero),
+            adjusted=Coalesce(Sum("amount", filter=Q(bucket=EntryKind.ADJUSTMENT)), zero),
+            positive_adjusted=Coalesce(Sum("amount", filter=Q(bucket=EntryKind.ADJUSTMENT, original__gt=0)), zero),
+            decay=Coalesce(Sum("amount", filter=Q(bucket=EntryKind.DECAY)), zero),
+            balance=Coalesce(Sum("amount"), zero),
+        )
+    )
+    totals = {}
+    for row in rows:
+        totals[(row["user_id"], row["pool_id"])] = {
+            "earned": row["earned"],
+            "spent": -row["loot"],
+            "adjusted": row["adjusted"],
+            "decayed": -row["decay"],
+            "balance": row["balance"],
+            "lifetime_earned": row["earned"] + row["positive_adjusted"],
+        }
+    return totals
+
+
+@dataclass(frozen=True)
+class SummaryDifference:
+    user_id: int
+    username: str
+    pool_id: int
+    pool_name: str
+    column: str
+    summary_value: int
+    ledger_value: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.username} in {self.pool_name}: {self.column} is {self.summary_value} "
+            f"in the summary but {self.ledger_value} in the ledger"
+        )
+
+
+def summary_differences() -> list[SummaryDifference]:
+    """Where a stored summary disagrees with its ledger (a missing summary counts as all zeros)."""
+    expected = ledger_totals()
+    stored = {
+        (s.user_id, s.pool_id): s for s in UserPointsSummary.objects.select_related("user", "pool")
+    }
+    names = {}
+    missing_keys = set(expected) - set(stored)
+    if missing_keys:
+        from dkp.accounts.models import User
+
+        user_names = dict(User.objects.filter(pk__in={u for u, _ in missing_keys}).values_list("pk", "username"))
+        pool_names = dict(DkpPool.objects.filter(pk__in={p for _, p in missing_keys}).values_list("pk", "name"))
+        names = {key: (user_names[key[0]], pool_names[key[1]]) for key in missing_keys}
+    differences = []
+    for key in sorted(set(expected) | set(stored)):
+        want = expected.get(key, dict.fromkeys(SUMMARY_COLUMNS, 0))
+        summary = stored.get(key)
+        username, pool_name = (summary.user.username, summary.pool.name) if summary else names[key]
+        for column in SUMMARY_COLUMNS:
+            have = getattr(summary, column) if summary else 0
+            if have != want[column]:
+                differences.append(SummaryDifference(key[0], username, key[1], pool_name, column, have, want[column]))
+    return differences

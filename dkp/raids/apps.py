@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RaidsConfig(AppConfig):
+    name = "dkp.raids"
+    label = "raids"
