@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def _lock_character(character: Character) -> Character:
-    return Character.objects.select_for_update().select_related("owner").get(pk=character.pk)
+    # Only the character's row: PostgreSQL cannot lock the nullable side of the outer join to its owner.
+    return Character.objects.select_for_update(of=("self",)).select_related("owner").get(pk=character.pk)
 
 
 def credit_pending_attendance(*, character: Character, actor: User | None) -> list[PointEntry]:

@@ -25,7 +25,9 @@ class GuildSettings(models.Model):
     """One row: the guild's own choices that officers change without a deploy."""
 
     guild_name = models.CharField(max_length=100, default="Ashen Vanguard")
-    server_name = models.CharField(max_length=50, default="xegony", help_text="EverQuest server, as in dump file names.")
+    server_name = models.CharField(
+        max_length=50, default="xegony", help_text="EverQuest server, as in dump file names."
+    )
     time_zone = models.CharField(
         max_length=64,
         default="America/New_York",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
@@ -103,3 +104,51 @@ def summary_differences() -> list[SummaryDifference]:
             if have != want[column]:
                 differences.append(SummaryDifference(key[0], username, key[1], pool_name, column, have, want[column]))
     return differences
+
+
+STANDINGS_ORDERINGS = {
+    "name": ("user__display_name", "user__username"),
+    "class": ("user__main_character__eq_class", "user__display_name"),
+    "balance": ("-balance", "user__username"),
+    "earned": ("-earned", "user__username"),
+    "spent": ("-spent", "user__username"),
+    "lifetime": ("-lifetime_earned", "user__username"),
+    "att30": ("-attendance_30", "-balance"),
+    "att60": ("-attendance_60", "-balance"),
+    "att90": ("-attendance_90", "-balance"),
+    "attlife": ("-attendance_lifetime", "-balance"),
+}
+
+
+def standings_table(
+    *, pool: DkpPool, eq_class: str = "", role_group: str = "", order: str = "balance"
+) -> QuerySet[UserPointsSummary]:
+    """The standings page: members with their main, points and attendance in the pool, one query.
+
+    Attendance comes from the member attendance summaries for the same pool; a member with no
+    summary yet shows 0%.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from dkp.raids.models import MemberAttendanceSummary
+
+    attendance = MemberAttendanceSummary.objects.filter(user=OuterRef("user_id"), pool=pool)
+
+    def percent(column: str) -> Coalesce:
+        return Coalesce(
+            Subquery(attendance.values(column)[:1]),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=5, decimal_places=2),
+        )
+
+    rows = standings(pool=pool).annotate(
+        attendance_30=percent("percent_30"),
+        attendance_60=percent("percent_60"),
+        attendance_90=percent("percent_90"),
+        attendance_lifetime=percent("percent_lifetime"),
+    )
+    if eq_class:
+        rows = rows.filter(user__main_character__eq_class=eq_class)
+    if role_group:
+        rows = rows.filter(user__role_group=role_group)
+    return rows.order_by(*STANDINGS_ORDERINGS.get(order, STANDINGS_ORDERINGS["balance"]))

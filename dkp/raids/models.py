@@ -61,7 +61,7 @@ class RaidTick(TimeStamped):
         constraints = [models.CheckConstraint(condition=models.Q(value__gte=1), name="tick_value_positive")]
 
     def __str__(self) -> str:
-        return f"{self.raid} — {self.description or self.occurred_at:%H:%M}"
+        return f"{self.raid} — {self.description or f'{self.occurred_at:%H:%M}'}"
 
 
 class RaidAttendance(models.Model):

@@ -6,4 +6,14 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("members/<str:username>/", views.member, name="member"),
+    path("raids/", views.raid_list, name="raids"),
+    path("raids/<int:raid_id>/", views.raid_detail, name="raid"),
+    path("ticks/<int:tick_id>/", views.tick_detail, name="tick"),
+    path("loot/", views.loot_list, name="loot"),
+    path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("characters/", views.character_list, name="characters"),
+    path("sign-in/", views.sign_in, name="login"),
+    path("sign-in/demo/", views.demo_sign_in, name="demo_sign_in"),
+    path("sign-out/", views.sign_out, name="logout"),
 ]

@@ -1,5 +1,162 @@
-from django.http import HttpRequest, HttpResponse
+"""Pages. Each view reads through selectors or calls one service, then renders."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dkp.accounts.models import User
+from dkp.characters.models import Character, EqClass
+from dkp.core.roles import Capability, RoleGroup, can, require
+from dkp.loot.models import Item, LootDistribution
+from dkp.points.models import DkpPool, UserPointsSummary
+from dkp.points.selectors import STANDINGS_ORDERINGS, standings_table, user_ledger
+from dkp.raids.models import Raid, RaidAttendance, RaidTick
+
+
+def _pool_from(request: HttpRequest) -> DkpPool | None:
+    pools = DkpPool.objects.filter(is_active=True).order_by("name")
+    wanted = request.GET.get("pool", "")
+    if wanted.isdigit():
+        return pools.filter(pk=int(wanted)).first() or pools.first()
+    return pools.first()
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("EQ DKP")
+    """The guild's standings, or a welcome for visitors when standings are not public."""
+    if not can(request.user, Capability.VIEW_GUILD):
+        return render(request, "web/welcome.html")
+    pool = _pool_from(request)
+    order = request.GET.get("sort", "balance")
+    eq_class = request.GET.get("class", "")
+    role_group = request.GET.get("role", "")
+    rows = (
+        standings_table(pool=pool, eq_class=eq_class, role_group=role_group, order=order)
+        if pool
+        else UserPointsSummary.objects.none()
+    )
+    context = {
+        "pool": pool,
+        "pools": DkpPool.objects.filter(is_active=True).order_by("name"),
+        "rows": rows,
+        "order": order if order in STANDINGS_ORDERINGS else "balance",
+        "eq_class": eq_class,
+        "role_group": role_group,
+        "classes": EqClass.choices,
+        "roles": [(r.value, r.label) for r in RoleGroup if r not in (RoleGroup.GUEST, RoleGroup.APPLICANT)],
+        "recent_raids": Raid.objects.select_related("event").annotate(tick_count=Count("ticks"))[:5],
+        "recent_loot": LootDistribution.objects.select_related("item", "user")[:8],
+    }
+    template = "web/_standings_table.html" if request.htmx else "web/home.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def member(request: HttpRequest, username: str) -> HttpResponse:
+    """A member's page: characters, balances in every pool, loot won and the ledger."""
+    require(request.user, Capability.VIEW_GUILD)
+    person = get_object_or_404(User.objects.select_related("main_character"), username=username)
+    entries = Paginator(user_ledger(user_id=person.pk), 25).get_page(request.GET.get("page"))
+    context = {
+        "person": person,
+        "characters": person.characters.order_by("tag", "name"),
+        "summaries": UserPointsSummary.objects.filter(user=person).select_related("pool").order_by("pool__name"),
+        "attendance": person.attendance_summaries.select_related("pool").order_by("pool__name"),
+        "loot": LootDistribution.objects.filter(user=person).select_related("item", "pool")[:20],
+        "entries": entries,
+        "is_self": request.user == person,
+    }
+    return render(request, "web/member.html", context)
+
+
+def raid_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.VIEW_GUILD)
+    raids = (
+        Raid.objects.select_related("event__pool")
+        .annotate(tick_count=Count("ticks", distinct=True), points=Sum("ticks__value", distinct=True))
+        .order_by("-starts_at")
+    )
+    return render(request, "web/raid_list.html", {"raids": Paginator(raids, 30).get_page(request.GET.get("page"))})
+
+
+def raid_detail(request: HttpRequest, raid_id: int) -> HttpResponse:
+    require(request.user, Capability.VIEW_GUILD)
+    raid = get_object_or_404(Raid.objects.select_related("event__pool", "created_by"), pk=raid_id)
+    ticks = raid.ticks.order_by("occurred_at").prefetch_related(
+        Prefetch("attendance", queryset=RaidAttendance.objects.select_related("user").order_by("character_name"))
+    )
+    loot = raid.loot.select_related("item", "user")
+    return render(request, "web/raid_detail.html", {"raid": raid, "ticks": ticks, "loot": loot})
+
+
+def loot_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.VIEW_GUILD)
+    loot = LootDistribution.objects.select_related("item", "user", "pool", "raid__event").order_by("-awarded_at")
+    return render(request, "web/loot_list.html", {"loot": Paginator(loot, 40).get_page(request.GET.get("page"))})
+
+
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    require(request.user, Capability.VIEW_GUILD)
+    item = get_object_or_404(Item, pk=item_id)
+    drops = item.distributions.select_related("user", "pool", "raid__event").order_by("-awarded_at")
+    return render(request, "web/item_detail.html", {"item": item, "drops": drops})
+
+
+def character_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.VIEW_GUILD)
+    characters = Character.objects.select_related("owner").order_by("name")
+    eq_class = request.GET.get("class", "")
+    if eq_class:
+        characters = characters.filter(eq_class=eq_class)
+    if request.GET.get("unclaimed"):
+        characters = characters.filter(owner__isnull=True)
+    return render(
+        request,
+        "web/character_list.html",
+        {"characters": characters, "classes": EqClass.choices, "eq_class": eq_class},
+    )
+
+
+def tick_detail(request: HttpRequest, tick_id: int) -> HttpResponse:
+    tick = get_object_or_404(RaidTick, pk=tick_id)
+    return redirect("web:raid", raid_id=tick.raid_id)
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Sign-in: Discord, and in demo mode a list of demo people to be."""
+    personas = []
+    if settings.DKP_DEMO:
+        from dkp.core.demo import DEMO_PERSONAS
+
+        users = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in DEMO_PERSONAS])}
+        personas = [(users[name], role, blurb) for name, role, blurb in DEMO_PERSONAS if name in users]
+    return render(
+        request,
+        "web/sign_in.html",
+        {"personas": personas, "discord_configured": bool(settings.DISCORD_CLIENT_ID)},
+    )
+
+
+@require_POST
+def demo_sign_in(request: HttpRequest) -> HttpResponse:
+    """Sign in as a seeded demo user. Exists only in demo mode; production settings refuse DKP_DEMO."""
+    if not settings.DKP_DEMO:
+        raise Http404("The demo sign-in is off.")
+    from dkp.core.demo import DEMO_PERSONAS
+
+    username = request.POST.get("username", "")
+    if username not in {p[0] for p in DEMO_PERSONAS}:
+        raise Http404("No such demo person.")
+    person = get_object_or_404(User, username=username, is_active=True)
+    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("web:home")
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:home")

@@ -1,0 +1,80 @@
+"""Users and their API keys in the officers' admin.
+
+People sign in with Discord, so there are no password fields; officers set role groups and
+deactivate people instead of deleting them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from dkp.accounts.models import ApiKey, User
+from dkp.characters.models import Character
+from dkp.core.admin import NoDeleteAdmin
+
+
+@admin.register(User)
+class UserAdmin(NoDeleteAdmin):
+    list_display = (
+        "username",
+        "display_name",
+        "discord_username",
+        "discord_id",
+        "role_group",
+        "main_character",
+        "member_since",
+        "is_active",
+        "last_login",
+    )
+    list_select_related = ("main_character",)
+    list_filter = ("role_group", "is_active", "is_superuser")
+    search_fields = ("username", "display_name", "discord_username", "discord_id")
+    ordering = ("username",)
+    fieldsets = (
+        (None, {"fields": ("username", "display_name", "role_group", "is_active", "member_since", "main_character")}),
+        ("Discord", {"fields": ("discord_id", "discord_username", "avatar", "discord_synced_at")}),
+        ("Access", {"fields": ("is_superuser", "last_login", "date_joined")}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        readonly: tuple[str, ...] = ("discord_synced_at", "last_login", "date_joined")
+        if not getattr(request.user, "is_superuser", False):
+            readonly += ("is_superuser",)
+        return readonly
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """People arrive by signing in with Discord; only a superuser makes an account by hand."""
+        return bool(getattr(request.user, "is_superuser", False))
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        main_character = form.base_fields.get("main_character")
+        if isinstance(main_character, forms.ModelChoiceField):
+            # A main is one of the user's own characters; a short list, so a plain select.
+            main_character.queryset = Character.objects.filter(owner=obj) if obj else Character.objects.none()
+        return form
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(NoDeleteAdmin):
+    """Keys are made by their owners (the secret is shown once); officers may rename, expire or revoke."""
+
+    list_display = ("prefix", "name", "owner", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_select_related = ("owner",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter))
+    search_fields = ("prefix", "name", "owner__username", "owner__display_name")
+    date_hierarchy = "created_at"
+    fields = ("owner", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = ("owner", "prefix", "scopes", "created_at", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,159 @@
+"""The officers' admin: guild settings, and the pieces every domain's admin is built from.
+
+The admin is one more door onto the services. Rows that carry history are never deleted here,
+the ledger and its audit trails are read-only, and anything that moves points is an action
+that calls a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten
+from django.contrib.auth.models import Group
+from django.db import models
+from django.http import HttpRequest
+
+from dkp.core.errors import GuildError
+from dkp.core.models import GuildSettings
+
+if TYPE_CHECKING:
+    from dkp.accounts.models import User
+
+RowT = TypeVar("RowT", bound=models.Model)
+
+
+def acting_officer(request: HttpRequest) -> User:
+    """The user behind an admin request; the site lets in nobody but officers (and superusers)."""
+    from dkp.accounts.models import User
+
+    user = request.user
+    assert isinstance(user, User), "the admin site only admits signed-in users"
+    return user
+
+
+def adopt(form_instance: models.Model, saved: models.Model) -> None:
+    """Make the admin's unsaved form instance stand for the row a service saved.
+
+    The admin goes on to log the addition and redirect using the instance it built; after a
+    service has done the write, that instance must carry the service's primary key and values.
+    """
+    for field in saved._meta.concrete_fields:
+        setattr(form_instance, field.attname, getattr(saved, field.attname))
+    form_instance._state.adding = False
+    form_instance._state.db = saved._state.db
+
+
+class ReasonActionForm(helpers.ActionForm):
+    """The changelist's action bar, with room for the reason a reversal or a denial is given."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason",
+        widget=forms.TextInput(attrs={"placeholder": "Why (recorded with the change)", "size": 40}),
+    )
+
+
+def action_reason(request: HttpRequest) -> str:
+    return str(request.POST.get("reason", "")).strip()
+
+
+def apply_to_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: Iterable[RowT],
+    service_call: Callable[[RowT], object],
+    *,
+    done: tuple[str, str],
+) -> None:
+    """Run one service call per selected row, each its own transaction, and report every refusal.
+
+    ``done`` is the success message for one row and for several, with ``{count}`` for how many
+    rows the service accepted.
+    """
+    accepted = 0
+    for row in rows:
+        try:
+            service_call(row)
+        except GuildError as error:
+            model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
+        else:
+            accepted += 1
+    if accepted:
+        one, several = done
+        message = one if accepted == 1 else several
+        model_admin.message_user(request, message.format(count=accepted), level=messages.SUCCESS)
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    """Rows that carry history are deactivated, never deleted."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(NoDeleteAdmin):
+    """The ledger, audit trails and rows only services write: the change page opens as a record.
+
+    Services keep these rows in step with others (a balance with its ledger, a bid with its
+    history), so the admin neither adds, edits nor deletes them.
+    """
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """History shown under its parent row, for reading only."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Every shown field, so timestamps and other non-editable fields may be shown too.
+        return tuple(flatten(self.fields or ()))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Role groups decide what people may do (dkp.core.roles); Django's groups are not used.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(GuildSettings)
+class GuildSettingsAdmin(NoDeleteAdmin):
+    """One row of settings; there is nothing to filter or search."""
+
+    list_display = (
+        "guild_name",
+        "server_name",
+        "time_zone",
+        "standings_public",
+        "vote_threshold_percent",
+        "uses_trials",
+    )
+    fieldsets = (
+        (None, {"fields": ("guild_name", "server_name", "time_zone")}),
+        ("Visibility and recruitment", {"fields": ("standings_public", "vote_threshold_percent", "uses_trials")}),
+        ("Links and Discord", {"fields": ("item_link_template", "discord_announce_channel_id")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not GuildSettings.objects.exists()

@@ -1,0 +1,112 @@
+"""Pages as members, officers and visitors see them."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from dkp.core.models import GuildSettings
+from dkp.core.personas import TICK_VALUE
+from dkp.loot.services import award_loot, item_named
+
+
+def test_home_shows_a_member_the_standings_with_balances(client, guild):
+    client.force_login(guild.good_member)
+    page = client.get(reverse("web:home"))
+    assert page.status_code == 200
+    rows = list(page.context["rows"])
+    balances = {row.user.username: row.balance for row in rows}
+    assert balances["gwen"] == 9 * TICK_VALUE
+    assert balances["pip"] == TICK_VALUE
+    assert rows[0].balance >= rows[-1].balance
+    assert "Gwendolyn" in page.text
+
+
+def test_standings_filter_by_class_and_sort_by_spent(client, guild):
+    award_loot(item=item_named("Shiny"), pool=guild.pool, winner=guild.poor_member, character_name="Pipperel",
+               price=7, actor=guild.officer)
+    client.force_login(guild.good_member)
+    page = client.get(reverse("web:home"), {"class": "Rogue"})
+    assert [row.user.username for row in page.context["rows"]] == ["pip"]
+    page = client.get(reverse("web:home"), {"sort": "spent"})
+    assert page.context["rows"][0].user.username == "pip"
+
+
+def test_standings_take_a_fixed_number_of_queries_however_many_members(client, guild, django_assert_max_num_queries):
+    from dkp.core.personas import make_character, make_user
+    from dkp.raids.services import Attendee, record_tick
+
+    client.force_login(guild.good_member)
+    extra = [make_character(f"Extra{chr(97 + i)}", make_user(f"extra{i}"), "Druid") for i in range(15)]
+    record_tick(raid=guild.raid, occurred_at=guild.ticks[-1].occurred_at,
+                attendees=[Attendee(c.name, "Druid", 60) for c in extra], actor=None)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("web:home"))
+    assert len(page.context["rows"]) >= 20
+
+
+def test_guests_see_a_welcome_instead_of_standings_unless_the_guild_makes_them_public(client, guild):
+    page = client.get(reverse("web:home"))
+    assert "rows" not in page.context
+    assert "Sign in" in page.text
+    GuildSettings.objects.update_or_create(pk=1, defaults={"standings_public": True})
+    page = client.get(reverse("web:home"))
+    assert "Gwendolyn" in page.text
+
+
+def test_an_applicant_is_refused_a_member_page_with_a_reason(client, guild):
+    client.force_login(guild.applicant)
+    page = client.get(reverse("web:member", args=["gwen"]))
+    assert page.status_code == 403
+    assert "applicant may not view standings" in page.text
+
+
+@pytest.mark.parametrize("name", ["web:raids", "web:loot", "web:characters"])
+def test_guild_pages_load_for_a_member(client, guild, name):
+    client.force_login(guild.poor_member)
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_member_page_shows_balance_characters_and_ledger(client, guild):
+    client.force_login(guild.poor_member)
+    page = client.get(reverse("web:member", args=["gwen"]))
+    assert page.status_code == 200
+    assert "Gwendolyn" in page.text
+    assert page.context["summaries"][0].balance == 9 * TICK_VALUE
+    assert len(page.context["entries"]) == 9
+
+
+def test_raid_page_lists_ticks_and_who_was_there(client, guild):
+    client.force_login(guild.poor_member)
+    page = client.get(reverse("web:raid", args=[guild.raid.pk]))
+    assert page.status_code == 200
+    assert page.text.count("Pipperel") == 1
+    assert page.text.count("Gwendolyn") == 9
+
+
+def test_demo_sign_in_logs_in_as_a_demo_person(client, guild):
+    from dkp.core.demo import DEMO_PERSONAS
+    from dkp.core.personas import make_user
+
+    username = DEMO_PERSONAS[0][0]
+    make_user(username, "officer")
+    response = client.post(reverse("web:demo_sign_in"), {"username": username})
+    assert response.status_code == 302
+    assert client.get(reverse("web:home")).context["user"].username == username
+
+
+def test_demo_sign_in_refuses_anyone_who_is_not_a_demo_person(client, guild):
+    response = client.post(reverse("web:demo_sign_in"), {"username": "olwen"})
+    assert response.status_code == 404
+    assert "_auth_user_id" not in client.session
+
+
+@override_settings(DKP_DEMO=False)
+def test_demo_sign_in_does_not_exist_outside_demo_mode(client, guild):
+    from dkp.core.demo import DEMO_PERSONAS
+    from dkp.core.personas import make_user
+
+    make_user(DEMO_PERSONAS[0][0], "officer")
+    response = client.post(reverse("web:demo_sign_in"), {"username": DEMO_PERSONAS[0][0]})
+    assert response.status_code == 404
+    assert "_auth_user_id" not in client.session
+    assert "Demo sign-in" not in client.get(reverse("web:login")).text
