@@ -34,7 +34,7 @@ def credit_pending_attendance(*, character: Character, actor: User | None) -> li
     if owner is None:
         return []
     pending = list(
-        RaidAttendance.objects.select_for_update()
+        RaidAttendance.objects.select_for_update(of=("self",))
         .filter(character=character, user__isnull=True)
         .select_related("tick__raid__event__pool")
         .order_by("tick__occurred_at")

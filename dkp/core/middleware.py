@@ -19,3 +19,26 @@ class GuildErrorMiddleware:
         if isinstance(exception, GuildError):
             return render(request, "web/error.html", {"error": exception}, status=exception.status)
         return None
+
+
+class GuildTimeZoneMiddleware:
+    """Show every time in the guild's own time zone: raid times are planned in it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import zoneinfo
+
+        from django.utils import timezone
+
+        from dkp.core.models import GuildSettings
+
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(GuildSettings.load().time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -233,7 +233,7 @@ def apply_decay(
         raise InvalidInput("The decay floor cannot be negative.", code="invalid_floor")
     summaries = UserPointsSummary.objects.filter(pool=pool, balance__gt=floor).select_related("user").order_by("user_id")
     if not dry_run:
-        summaries = summaries.select_for_update()
+        summaries = summaries.select_for_update(of=("self",))
     lines = []
     for summary in summaries:
         amount = decay_amount(balance=summary.balance, percent=percent, floor=floor)

@@ -20,7 +20,7 @@ from dkp.raids.models import Raid, RaidAttendance, RaidTick
 
 
 def _pool_from(request: HttpRequest) -> DkpPool | None:
-    pools = DkpPool.objects.filter(is_active=True).order_by("name")
+    pools = DkpPool.objects.filter(is_active=True).order_by("pk")
     wanted = request.GET.get("pool", "")
     if wanted.isdigit():
         return pools.filter(pk=int(wanted)).first() or pools.first()
@@ -49,7 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "role_group": role_group,
         "classes": EqClass.choices,
         "roles": [(r.value, r.label) for r in RoleGroup if r not in (RoleGroup.GUEST, RoleGroup.APPLICANT)],
-        "recent_raids": Raid.objects.select_related("event").annotate(tick_count=Count("ticks"))[:5],
+        "recent_raids": Raid.objects.select_related("event")
+        .annotate(tick_count=Count("ticks"))
+        .order_by("-starts_at")[:5],
         "recent_loot": LootDistribution.objects.select_related("item", "user")[:8],
     }
     template = "web/_standings_table.html" if request.htmx else "web/home.html"  # type: ignore[attr-defined]
