@@ -15,7 +15,7 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-PLACEHOLDER_SECRET_KEY = "insecure-placeholder-change-me"  # noqa: S105 - refused in production
+PLACEHOLDER_SECRET_KEY = "insecure-placeholder-change-me"
 
 SECRET_KEY = env.str("SECRET_KEY", default=PLACEHOLDER_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
@@ -88,8 +88,7 @@ def _database(url: str) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; "
-                "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
     else:

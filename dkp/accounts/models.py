@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -40,14 +42,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         ordering = ["username"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role_group__in=RoleGroup.values), name="user_role_group_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(role_group__in=RoleGroup.values), name="user_role_group_valid"),
         ]
 
     def __str__(self) -> str:
@@ -62,7 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Officers run the admin; Django's flag follows the role group instead of being stored."""
         return self.is_active and (self.is_superuser or self.role_group == RoleGroup.OFFICER)
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         return self.is_staff or super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
@@ -94,6 +94,6 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
-    def is_usable(self, at: object = None) -> bool:
+    def is_usable(self, at: datetime.datetime | None = None) -> bool:
         now = at or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -98,7 +98,7 @@ def build_guild(now: dt.datetime | None = None) -> Guild:
     raid = create_raid(event=event, starts_at=now - dt.timedelta(days=29), actor=None)
     ticks = []
     for index in range(TICKS):
-        present = [key for key in ("officer", "recruiter", "developer") if key in mains]
+        present: list[str] = [key for key in ("officer", "recruiter", "developer") if key in mains]
         if index != 0:
             present.append("good_member")
         if index == 0:

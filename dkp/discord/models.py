@@ -25,7 +25,9 @@ class DiscordSyncLog(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     run_id = models.UUIDField(default=uuid.uuid4, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     discord_id = models.CharField(max_length=20, blank=True)
     direction = models.CharField(max_length=12, choices=Direction.choices)
     action = models.CharField(max_length=14, choices=Action.choices)

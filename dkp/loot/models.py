@@ -66,11 +66,13 @@ class Auction(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="auction_quantity_positive"),
             models.CheckConstraint(condition=models.Q(status__in=AuctionStatus.values), name="auction_status_valid"),
-            models.CheckConstraint(condition=models.Q(closes_at__gte=models.F("opened_at")), name="auction_closes_after_open"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gte=models.F("opened_at")), name="auction_closes_after_open"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} ×{self.quantity} ({self.status})"
+        return f"{self.item} x{self.quantity} ({self.status})"
 
 
 class BidStatus(models.TextChoices):

@@ -47,7 +47,9 @@ class DkpPool(TimeStamped):
             models.CheckConstraint(condition=models.Q(decay_percent__lte=100), name="pool_decay_percent_at_most_100"),
             models.CheckConstraint(condition=models.Q(decay_period_days__gte=1), name="pool_decay_period_positive"),
             models.CheckConstraint(condition=models.Q(price_rule__in=PriceRule.values), name="pool_price_rule_valid"),
-            models.CheckConstraint(condition=models.Q(visibility__in=BidVisibility.values), name="pool_visibility_valid"),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=BidVisibility.values), name="pool_visibility_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,9 +108,7 @@ class PointEntry(models.Model):
     tick = models.ForeignKey("raids.RaidTick", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     loot = models.ForeignKey("loot.LootDistribution", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     adjustment = models.ForeignKey(PointAdjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     memo = models.CharField(max_length=300, blank=True)
     occurred_at = models.DateTimeField(help_text="When it happened in the guild (a tick's time for attendance).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -168,7 +168,9 @@ class UserPointsSummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "pool"], name="one_summary_per_user_and_pool"),
             models.CheckConstraint(
-                condition=models.Q(balance=models.F("earned") + models.F("adjusted") - models.F("spent") - models.F("decayed")),
+                condition=models.Q(
+                    balance=models.F("earned") + models.F("adjusted") - models.F("spent") - models.F("decayed")
+                ),
                 name="summary_balance_adds_up",
             ),
         ]

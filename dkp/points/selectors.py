@@ -83,9 +83,7 @@ class SummaryDifference:
 def summary_differences() -> list[SummaryDifference]:
     """Where a stored summary disagrees with its ledger (a missing summary counts as all zeros)."""
     expected = ledger_totals()
-    stored = {
-        (s.user_id, s.pool_id): s for s in UserPointsSummary.objects.select_related("user", "pool")
-    }
+    stored = {(s.user_id, s.pool_id): s for s in UserPointsSummary.objects.select_related("user", "pool")}
     names = {}
     missing_keys = set(expected) - set(stored)
     if missing_keys:

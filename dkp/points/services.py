@@ -99,9 +99,7 @@ def _post(
 
 def has_live_tick_credit(*, user: User, tick: RaidTick) -> bool:
     """Whether the user already holds an unreversed attendance credit for this tick."""
-    return PointEntry.objects.filter(
-        user=user, tick=tick, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True
-    ).exists()
+    return PointEntry.objects.filter(user=user, tick=tick, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True).exists()
 
 
 def credit_attendance(*, user: User, tick: RaidTick, character_name: str, actor: User | None) -> PointEntry | None:
@@ -134,7 +132,9 @@ def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
     from dkp.raids.models import RaidAttendance
 
     first_character: dict[int, tuple[object, str]] = {}
-    rows = RaidAttendance.objects.filter(tick=tick, user__isnull=False).select_related("user").order_by("character_name")
+    rows = (
+        RaidAttendance.objects.filter(tick=tick, user__isnull=False).select_related("user").order_by("character_name")
+    )
     for row in rows:
         assert row.user is not None
         first_character.setdefault(row.user.pk, (row.user, row.character_name))
@@ -182,7 +182,9 @@ def adjust_points(*, user: User, pool: DkpPool, amount: int, reason: str, actor:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("An adjustment needs a reason.", code="reason_required")
-    adjustment = PointAdjustment.objects.create(user=user, pool=pool, amount=amount, reason=reason[:300], created_by=actor)
+    adjustment = PointAdjustment.objects.create(
+        user=user, pool=pool, amount=amount, reason=reason[:300], created_by=actor
+    )
     character = user.main_character
     _post(
         user=user,
@@ -231,7 +233,9 @@ def apply_decay(
         raise InvalidInput(f"Decay must be between 0 and 100 percent, not {percent}.", code="invalid_percent")
     if floor < 0:
         raise InvalidInput("The decay floor cannot be negative.", code="invalid_floor")
-    summaries = UserPointsSummary.objects.filter(pool=pool, balance__gt=floor).select_related("user").order_by("user_id")
+    summaries = (
+        UserPointsSummary.objects.filter(pool=pool, balance__gt=floor).select_related("user").order_by("user_id")
+    )
     if not dry_run:
         summaries = summaries.select_for_update(of=("self",))
     lines = []

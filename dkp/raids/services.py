@@ -39,7 +39,7 @@ def create_raid(*, event: Event, starts_at: dt.datetime, note: str = "", actor: 
 def _characters_for(attendees: list[Attendee]) -> dict[str, Character]:
     """The characters named, by lower-case name; unknown ones are created unclaimed."""
     names = {a.name.lower() for a in attendees}
-    found = {
+    found: dict[str, Character] = {
         c.name.lower(): c
         for c in Character.objects.annotate(lname=Lower("name")).filter(lname__in=names).select_related("owner")
     }
@@ -78,7 +78,9 @@ def record_tick(
         seen.add(attendee.name.lower())
     value = raid.event.default_tick_value if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount")
+        raise InvalidInput(
+            f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount"
+        )
     if source_digest and RaidTick.objects.filter(source_digest=source_digest).exists():
         raise Conflict(f"This raid dump ({source_name or 'file'}) was already taken for a tick.", code="duplicate_dump")
     tick = RaidTick.objects.create(

@@ -95,7 +95,9 @@ class ApplicationVote(TimeStamped):
     application = models.ForeignKey(GuildApplication, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="application_votes")
     choice = models.CharField(max_length=7, choices=VoteChoice.choices)
-    attendance_30 = models.DecimalField(max_digits=5, decimal_places=2, help_text="Voter's 30-day attendance when cast.")
+    attendance_30 = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text="Voter's 30-day attendance when cast."
+    )
 
     class Meta:
         constraints = [

@@ -38,8 +38,9 @@ def test_two_characters_of_one_user_at_a_tick_earn_once(guild):
 
 def test_loot_is_charged_with_the_character_name_at_the_time(guild):
     item = item_named("Cloak of Flames")
-    award_loot(item=item, pool=guild.pool, winner=guild.good_member, character_name="Gwendolyn", price=35,
-               actor=guild.officer)
+    award_loot(
+        item=item, pool=guild.pool, winner=guild.good_member, character_name="Gwendolyn", price=35, actor=guild.officer
+    )
     row = summary(guild.good_member, guild.pool)
     assert (row.balance, row.spent) == (9 * TICK_VALUE - 35, 35)
     entry = PointEntry.objects.get(kind=EntryKind.LOOT)
@@ -49,8 +50,14 @@ def test_loot_is_charged_with_the_character_name_at_the_time(guild):
 def test_loot_beyond_the_balance_is_refused_and_nothing_is_written(guild):
     item = item_named("Cloak of Flames")
     with pytest.raises(Conflict, match="has 10 points in Main; a price of 11"):
-        award_loot(item=item, pool=guild.pool, winner=guild.poor_member, character_name="Pipperel", price=11,
-                   actor=guild.officer)
+        award_loot(
+            item=item,
+            pool=guild.pool,
+            winner=guild.poor_member,
+            character_name="Pipperel",
+            price=11,
+            actor=guild.officer,
+        )
     assert summary(guild.poor_member, guild.pool).balance == TICK_VALUE
     assert not PointEntry.objects.filter(kind=EntryKind.LOOT).exists()
     assert not item.distributions.exists()
@@ -89,7 +96,8 @@ def test_reversal_restores_the_balance_and_cannot_repeat(guild):
     adjustment = adjust_points(user=guild.poor_member, pool=guild.pool, amount=25, reason="Typo", actor=guild.officer)
     entry = PointEntry.objects.get(adjustment=adjustment)
     reversal = reverse_entry(entry=entry, actor=guild.officer, reason="entered twice")
-    assert reversal.amount == -25 and reversal.reverses == entry
+    assert reversal.amount == -25
+    assert reversal.reverses == entry
     assert summary(guild.poor_member, guild.pool).balance == TICK_VALUE
     with pytest.raises(Conflict, match="already been reversed"):
         reverse_entry(entry=entry, actor=guild.officer, reason="again")
@@ -97,8 +105,14 @@ def test_reversal_restores_the_balance_and_cannot_repeat(guild):
 
 
 def test_reversed_loot_refunds_the_price(guild):
-    loot = award_loot(item=item_named("Veil"), pool=guild.pool, winner=guild.good_member, character_name="Gwendolyn",
-                      price=40, actor=guild.officer)
+    loot = award_loot(
+        item=item_named("Veil"),
+        pool=guild.pool,
+        winner=guild.good_member,
+        character_name="Gwendolyn",
+        price=40,
+        actor=guild.officer,
+    )
     reverse_distribution(distribution=loot, actor=guild.officer, reason="wrong winner")
     row = summary(guild.good_member, guild.pool)
     assert (row.balance, row.spent) == (9 * TICK_VALUE, 0)

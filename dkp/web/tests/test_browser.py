@@ -24,8 +24,15 @@ def page(live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
         )
         context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
         yield context.new_page()
@@ -52,14 +59,18 @@ def test_a_member_signs_in_on_a_phone_and_sorts_the_standings(page, live_server,
     sign_in_as(page, live_server, "Member")
     page.wait_for_selector("table.standings tbody tr")
     assert page.locator("h1").first.inner_text().startswith("Standings")
-    first_balance = int(page.locator("table.standings tbody tr").first.locator("td.num").first.inner_text().replace(",", ""))
+    first_balance = int(
+        page.locator("table.standings tbody tr").first.locator("td.num").first.inner_text().replace(",", "")
+    )
     pool_name = page.locator("h1").first.inner_text().split("·")[-1].strip()
     top = UserPointsSummary.objects.filter(pool__name=pool_name).order_by("-balance").first()
     assert first_balance == top.balance
 
     page.get_by_role("link", name="Spent").click()
     page.wait_for_url("**sort=spent**")
-    spent = [int(t.replace(",", "")) for t in page.locator("table.standings tbody tr td:nth-child(6)").all_inner_texts()]
+    spent = [
+        int(t.replace(",", "")) for t in page.locator("table.standings tbody tr td:nth-child(6)").all_inner_texts()
+    ]
     assert spent == sorted(spent, reverse=True)
     assert page.get_by_role("link", name="Admin").count() == 0
 

@@ -22,8 +22,14 @@ def test_home_shows_a_member_the_standings_with_balances(client, guild):
 
 
 def test_standings_filter_by_class_and_sort_by_spent(client, guild):
-    award_loot(item=item_named("Shiny"), pool=guild.pool, winner=guild.poor_member, character_name="Pipperel",
-               price=7, actor=guild.officer)
+    award_loot(
+        item=item_named("Shiny"),
+        pool=guild.pool,
+        winner=guild.poor_member,
+        character_name="Pipperel",
+        price=7,
+        actor=guild.officer,
+    )
     client.force_login(guild.good_member)
     page = client.get(reverse("web:home"), {"class": "Rogue"})
     assert [row.user.username for row in page.context["rows"]] == ["pip"]
@@ -37,8 +43,12 @@ def test_standings_take_a_fixed_number_of_queries_however_many_members(client, g
 
     client.force_login(guild.good_member)
     extra = [make_character(f"Extra{chr(97 + i)}", make_user(f"extra{i}"), "Druid") for i in range(15)]
-    record_tick(raid=guild.raid, occurred_at=guild.ticks[-1].occurred_at,
-                attendees=[Attendee(c.name, "Druid", 60) for c in extra], actor=None)
+    record_tick(
+        raid=guild.raid,
+        occurred_at=guild.ticks[-1].occurred_at,
+        attendees=[Attendee(c.name, "Druid", 60) for c in extra],
+        actor=None,
+    )
     with django_assert_max_num_queries(12):
         page = client.get(reverse("web:home"))
     assert len(page.context["rows"]) >= 20

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             repaired = repair_summaries()
             self.stdout.write(self.style.WARNING(f"Repaired {repaired} summaries from the ledger."))
             return
-        raise CommandError(f"{len(differences)} differences between summaries and the ledger; run with --fix to repair.")
+        raise CommandError(
+            f"{len(differences)} differences between summaries and the ledger; run with --fix to repair."
+        )

@@ -1,0 +1,76 @@
+# EQ DKP developer commands. A newcomer needs two: `make run` and `make test`.
+#
+#   make run     install, migrate, load the demo guild when the database is empty, start
+#                web + worker/beat (honcho, Procfile) and print the address to open
+#   make test    lint, then the suite on SQLite, then on a throwaway PostgreSQL when its
+#                server binaries are present; says which legs ran
+#   make install the virtualenv in .venv from the pinned requirements/dev.txt (only redone
+#                when requirements change)
+#   make demo    migrate and load the demo guild
+#   make lint    ruff check, ruff format --check, mypy
+#   make fmt     ruff format and ruff's safe fixes
+#   make clean   caches and test reports (keeps .venv and the database); distclean: both too
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-lock
+
+export VENV
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+# requirements/*.txt name this machine's local package mirrors; where one is absent pip warns once
+# per package. The warning is noise, so it is filtered out of the install output.
+PIP_NOISE := is ignored: it is neither a file nor a directory
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo test lint fmt clean distclean var-dirs
+
+help:
+	@sed -n '1,/^$$/s/^# \{0,1\}//p' Makefile
+
+install: $(STAMP)
+
+# The stamp is newer than both lock files once they are installed, so an unchanged lock installs
+# nothing; a changed lock (or a deleted .venv) reinstalls.
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@test -x $(BIN)/python || { echo "--> creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	@touch $@
+	@echo "--> $(VENV) is installed from requirements/dev.txt"
+
+# The filesystem broker of the embedded setup needs its folders before the worker starts.
+var-dirs:
+	@mkdir -p var/broker/in var/broker/processed var/broker/control
+
+run: install var-dirs
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_demo --if-empty
+	@echo
+	@echo "--> starting web + worker/beat; EQ DKP will be at http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo
+	@scripts/announce-url.sh 127.0.0.1 8000 & \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile
+
+demo: install var-dirs
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_demo
+
+test: install
+	@scripts/test.sh
+
+lint: install
+	@scripts/lint.sh
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis var/static
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) var

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# make test: lint, then the whole suite on SQLite, then again on a throwaway PostgreSQL cluster
+# when the server binaries are present. Every leg runs even when an earlier one failed; the
+# summary says which legs ran, how long each took and how each ended; any failure fails the run.
+#
+#   TEST_POSTGRES=auto|yes|no  auto (default) skips the PostgreSQL leg when no server binaries
+#                              are found; yes makes that a failure (CI); no skips it.
+#   PYTEST_ARGS="..."          extra pytest arguments for both legs, e.g. "-x -k ledger".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+venv=${VENV:-.venv}
+python=$venv/bin/python
+reports=$(mktemp -d "${TMPDIR:-/tmp}/dkp-test-reports.XXXXXX")
+trap 'rm -rf "$reports"' EXIT
+read -r -a pytest_args <<<"${PYTEST_ARGS:-}"
+
+# Hermetic legs: the embedded defaults whatever a developer's shell or .env says.
+export REDIS_URL=""
+unset DJANGO_SETTINGS_MODULE
+
+names=()
+outcomes=()
+durations=()
+overall=0
+
+now() { date +%s%N; }
+
+leg() {
+    local name=$1
+    shift
+    echo
+    echo "===================================================================="
+    echo "== $name"
+    echo "===================================================================="
+    local start rc
+    start=$(now)
+    "$@"
+    rc=$?
+    names+=("$name")
+    durations+=("$(awk -v ns=$(($(now) - start)) 'BEGIN { printf "%.1fs", ns / 1e9 }')")
+    if [[ $rc -eq 0 ]]; then
+        outcomes+=("passed")
+    else
+        outcomes+=("FAILED (exit $rc)")
+        overall=1
+    fi
+}
+
+skip() {
+    names+=("$1")
+    outcomes+=("skipped: $2")
+    durations+=("-")
+}
+
+leg "lint (ruff check, ruff format --check, mypy)" scripts/lint.sh
+
+leg "tests on SQLite" env DATABASE_URL="sqlite:///$PWD/var/test.sqlite3" \
+    "$python" -m pytest --junitxml="$reports/sqlite.xml" "${pytest_args[@]}"
+
+pg_bin=$(scripts/with-postgres.sh --check)
+case "${TEST_POSTGRES:-auto}:${pg_bin:+found}" in
+no:*)
+    skip "tests on PostgreSQL" "TEST_POSTGRES=no" ;;
+*:found)
+    leg "tests on PostgreSQL ($pg_bin)" scripts/with-postgres.sh \
+        "$python" -m pytest --junitxml="$reports/postgresql.xml" "${pytest_args[@]}" ;;
+yes:)
+    skip "tests on PostgreSQL" "no server binaries found, and TEST_POSTGRES=yes requires them"
+    outcomes[-1]="FAILED: no PostgreSQL server binaries (initdb, pg_ctl) found"
+    overall=1 ;;
+*)
+    skip "tests on PostgreSQL" "no server binaries (initdb, pg_ctl) in PATH or /usr/lib/postgresql/*/bin" ;;
+esac
+
+chromium=""
+for candidate in chromium chromium-browser google-chrome; do
+    if chromium=$(command -v "$candidate"); then
+        break
+    fi
+done
+
+echo
+echo "===================================================================="
+echo "== make test summary"
+echo "===================================================================="
+for i in "${!names[@]}"; do
+    printf '  %-52s %-8s %s\n' "${names[$i]}" "${durations[$i]}" "${outcomes[$i]}"
+done
+if [[ -n "$chromium" ]]; then
+    echo "  browser tests: Chromium found at $chromium"
+else
+    echo "  browser tests: no Chromium found, so browser tests skip themselves"
+fi
+if [[ $overall -ne 0 ]]; then
+    echo "make test: FAILED"
+else
+    echo "make test: all legs passed"
+fi
+"$python" - "$reports" <<'PY'
+"""Adds up the JUnit reports of the legs that ran into one closing line."""
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+totals = {"passed": 0, "failed": 0, "skipped": 0}
+for report in sorted(Path(sys.argv[1]).glob("*.xml")):
+    try:
+        suites = list(ET.parse(report).getroot().iter("testsuite"))
+    except ET.ParseError:
+        print(f"  {report.stem}: unreadable report {report}")
+        continue
+    for suite in suites:
+        tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+        failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        print(f"  {report.stem}: {tests - failed - skipped} passed, {failed} failed, {skipped} skipped")
+        totals["passed"] += tests - failed - skipped
+        totals["failed"] += failed
+        totals["skipped"] += skipped
+# The last line of the run, in the plain "N passed, N failed" form that CI reads.
+print(f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
+PY
+exit "$overall"
