@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("dkp.web.urls")),
 ]

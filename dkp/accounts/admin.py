@@ -78,3 +78,17 @@ class ApiKeyAdmin(NoDeleteAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+def _unregister_allauth_admin() -> None:
+    """Discord is configured from settings and users are managed above; allauth's own admin pages
+    (social apps, tokens, e-mail addresses) would only invite edits that settings override."""
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    for model in (EmailAddress, SocialAccount, SocialApp, SocialToken):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_unregister_allauth_admin()

@@ -128,21 +128,60 @@ def credit_attendance(*, user: User, tick: RaidTick, character_name: str, actor:
 
 @transaction.atomic
 def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
-    """Credit everyone with a claimed character at the tick who has not been credited for it."""
+    """Credit everyone with a claimed character at the tick who has not been credited for it.
+
+    A raid night credits dozens of members at once, so this works in a fixed number of queries:
+    the summaries are locked together (in user order, so concurrent ticks cannot deadlock),
+    the entries written in one insert and the summaries in one update.
+    """
     from dkp.raids.models import RaidAttendance
 
-    first_character: dict[int, tuple[object, str]] = {}
-    rows = (
-        RaidAttendance.objects.filter(tick=tick, user__isnull=False).select_related("user").order_by("character_name")
+    pool = tick.raid.event.pool
+    first_character: dict[int, str] = {}
+    present = RaidAttendance.objects.filter(tick=tick, user__isnull=False).order_by("character_name")
+    for user_id, character_name in present.values_list("user_id", "character_name"):
+        first_character.setdefault(user_id, character_name)
+    if not first_character:
+        return []
+    UserPointsSummary.objects.bulk_create(
+        [UserPointsSummary(user_id=user_id, pool=pool) for user_id in first_character], ignore_conflicts=True
     )
-    for row in rows:
-        assert row.user is not None
-        first_character.setdefault(row.user.pk, (row.user, row.character_name))
-    entries = []
-    for user, character_name in first_character.values():
-        entry = credit_attendance(user=user, tick=tick, character_name=character_name, actor=actor)  # type: ignore[arg-type]
-        if entry is not None:
-            entries.append(entry)
+    summaries = {
+        summary.user_id: summary
+        for summary in UserPointsSummary.objects.select_for_update()
+        .filter(pool=pool, user_id__in=first_character)
+        .order_by("user_id")
+    }
+    already = set(
+        PointEntry.objects.filter(
+            tick=tick, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True, user_id__in=first_character
+        ).values_list("user_id", flat=True)
+    )
+    memo = f"{tick.raid.event.name}: {tick.description or 'tick'}"
+    entries = PointEntry.objects.bulk_create(
+        PointEntry(
+            user_id=user_id,
+            pool=pool,
+            amount=tick.value,
+            kind=EntryKind.ATTENDANCE,
+            character_name=character_name,
+            occurred_at=tick.occurred_at,
+            memo=memo,
+            tick=tick,
+            created_by=actor,
+        )
+        for user_id, character_name in first_character.items()
+        if user_id not in already
+    )
+    now = timezone.now()
+    for entry in entries:
+        summary = summaries[entry.user_id]
+        _apply_to_summary(summary, bucket=EntryKind.ATTENDANCE, amount=entry.amount, original_amount=entry.amount)
+        summary.updated_at = now
+    UserPointsSummary.objects.bulk_update(
+        [summaries[entry.user_id] for entry in entries],
+        ["earned", "spent", "adjusted", "decayed", "balance", "lifetime_earned", "updated_at"],
+    )
     return entries
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dkp.accounts.models import User
+from dkp.accounts import keys
+from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, EqClass
+from dkp.core.errors import GuildError
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
 from dkp.points.models import DkpPool, UserPointsSummary
@@ -58,21 +63,70 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def member(request: HttpRequest, username: str) -> HttpResponse:
-    """A member's page: characters, balances in every pool, loot won and the ledger."""
-    require(request.user, Capability.VIEW_GUILD)
-    person = get_object_or_404(User.objects.select_related("main_character"), username=username)
+def _member_context(request: HttpRequest, person: User) -> dict[str, object]:
     entries = Paginator(user_ledger(user_id=person.pk), 25).get_page(request.GET.get("page"))
-    context = {
+    is_self = request.user == person
+    return {
         "person": person,
         "characters": person.characters.order_by("tag", "name"),
         "summaries": UserPointsSummary.objects.filter(user=person).select_related("pool").order_by("pool__name"),
         "attendance": person.attendance_summaries.select_related("pool").order_by("pool__name"),
         "loot": LootDistribution.objects.filter(user=person).select_related("item", "pool")[:20],
         "entries": entries,
-        "is_self": request.user == person,
+        "is_self": is_self,
+        "may_own_keys": is_self and can(person, Capability.OWN_API_KEYS),
+        "api_keys": keys.keys_of(owner=person) if is_self else [],
+        "key_scopes": ApiKey.Scope.choices,
     }
-    return render(request, "web/member.html", context)
+
+
+def member(request: HttpRequest, username: str) -> HttpResponse:
+    """A member's page: characters, balances in every pool, loot won and the ledger."""
+    require(request.user, Capability.VIEW_GUILD)
+    person = get_object_or_404(User.objects.select_related("main_character"), username=username)
+    return render(request, "web/member.html", _member_context(request, person))
+
+
+@require_POST
+def api_key_create(request: HttpRequest) -> HttpResponse:
+    """Make an API key on your own page. The secret is in this one response and nowhere else."""
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    person = User.objects.select_related("main_character").get(pk=request.user.pk)
+    expires = request.POST.get("expires_on", "").strip()
+    context: dict[str, object] = {}
+    try:
+        expires_at = None
+        if expires:
+            day = dt.date.fromisoformat(expires)
+            expires_at = timezone.make_aware(dt.datetime.combine(day, dt.time.max.replace(microsecond=0)))
+        key, secret = keys.create_api_key(
+            owner=person,
+            name=request.POST.get("name", ""),
+            scopes=request.POST.getlist("scopes"),
+            expires_at=expires_at,
+            actor=person,
+        )
+        context = {"new_key": key, "new_secret": secret}
+        status = 201
+    except ValueError:
+        context = {"key_error": f"{expires!r} is not a date (YYYY-MM-DD)."}
+        status = 400
+    except GuildError as refused:
+        context = {"key_error": refused.message}
+        status = refused.status
+    response = render(request, "web/member.html", {**_member_context(request, person), **context}, status=status)
+    response["Cache-Control"] = "no-store"  # the secret must not linger in caches
+    return response
+
+
+@require_POST
+def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    person = User.objects.get(pk=request.user.pk)
+    keys.revoke_api_key(key=keys.key_of(owner=person, key_id=key_id), actor=person)
+    return redirect("web:member", username=person.username)
 
 
 def raid_list(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,33 @@
+"""The REST API: version 1 under /api/v1/, its OpenAPI schema and its docs (assets served locally)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from dkp.accounts.api_views import ApiKeyViewSet, MeLedgerView, MeView, UserViewSet
+from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
+from dkp.core.api import not_found
+from dkp.points.api import AdjustmentViewSet, EventViewSet, PoolViewSet
+
+router = SimpleRouter()
+router.register("users", UserViewSet, basename="user")
+router.register("characters", CharacterViewSet, basename="character")
+router.register("claims", ClaimRequestViewSet, basename="claim")
+router.register("pools", PoolViewSet, basename="pool")
+router.register("events", EventViewSet, basename="event")
+router.register("adjustments", AdjustmentViewSet, basename="adjustment")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+v1 = [
+    path("me/", MeView.as_view(), name="me"),
+    path("me/ledger/", MeLedgerView.as_view(), name="me-ledger"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    re_path(r"^.*$", not_found, name="not-found"),
+]

@@ -1,0 +1,1 @@
+"""The Discord sign-in views and URLs allauth mounts for ``GuildDiscordProvider``."""

@@ -1,0 +1,246 @@
+"""The REST API's shared machinery: one error shape, pagination, throttling and the permission gates.
+
+Every API view in every domain uses these: ``GuildPermission`` asks the role table
+(``dkp.core.roles``) and the API key's scopes, and ``exception_handler`` turns every refusal
+and every bad input into ``{"error": code, "detail": text}`` with the right status.
+
+DRF's settings import this module while ``APIView`` is being defined, so it must never import
+``rest_framework.views`` (or generics, viewsets) at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING, Any, cast
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+from dkp.core.errors import GuildError
+from dkp.core.roles import Capability, can
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    from dkp.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def acting_user(request: Request) -> User:
+    """The signed-in user behind a request that passed ``IsAuthenticated``."""
+    return cast("User", request.user)
+
+
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+}
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Validation errors as ``{"field.sub": ["message", ...]}``, however deeply DRF nests them."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        out = {}
+        for index, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}[{index}]" if prefix else str(index)))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def _validation_text(fields: dict[str, list[str]]) -> str:
+    parts = []
+    for name, messages in fields.items():
+        text = " ".join(messages)
+        parts.append(text if name == "non_field_errors" else f"{name}: {text}")
+    return "; ".join(parts) or "The request is not valid."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map every refusal to ``{"error": code, "detail": text}``; anything unexpected stays a 500."""
+    if isinstance(exc, GuildError | IntegrityError | Http404 | DjangoPermissionDenied | exceptions.APIException):
+        from rest_framework.views import set_rollback  # not at import time: see the module's docstring
+
+        set_rollback()  # a request-wide transaction (ATOMIC_REQUESTS) must not commit half a refusal
+    if isinstance(exc, GuildError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):
+        # A race lost to another request (a unique row appeared meanwhile): the client may retry.
+        logger.info("integrity error mapped to 409: %s", exc)
+        return Response(
+            {"error": "conflict", "detail": "Someone else changed this at the same moment; try again."}, status=409
+        )
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    headers: dict[str, str] = {}
+    body: dict[str, Any]
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        body = {"error": "invalid_input", "detail": _validation_text(fields), "fields": fields}
+    else:
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+        body = {"error": code or str(exc.default_code), "detail": str(exc.detail)}
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        request = context.get("request")
+        view = context.get("view")
+        header = None
+        if view is not None and request is not None:
+            header = view.get_authenticate_header(request)
+        headers["WWW-Authenticate"] = header or 'Bearer realm="api"'
+        status = 401
+    else:
+        status = exc.status_code
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return Response(body, status=status, headers=headers)
+
+
+ERROR_SERIALIZER = inline_serializer(
+    "Error",
+    fields={
+        "error": serializers.CharField(help_text="Stable code for programs."),
+        "detail": serializers.CharField(help_text="Text for people."),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Per-field messages, on invalid input only.",
+        ),
+    },
+)
+ERROR_RESPONSES = {
+    code: OpenApiResponse(ERROR_SERIALIZER, description=text)
+    for code, text in {
+        400: "Bad input",
+        401: "Not signed in or a bad API key",
+        403: "Not allowed",
+        404: "No such thing",
+        409: "Conflicts with the current state",
+        422: "Refused by a guild rule",
+        429: "Too many requests",
+    }.items()
+}
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class KeyOrUserRateThrottle(UserRateThrottle):
+    """Throttle each API key on its own; a signed-in session shares the user's bucket."""
+
+    scope = "user"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        key = getattr(request, "auth", None)
+        from dkp.accounts.models import ApiKey
+
+        if isinstance(key, ApiKey):
+            return self.cache_format % {"scope": self.scope, "ident": f"key-{key.pk}"}
+        if request.user is not None and request.user.is_authenticated:
+            return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
+        return None  # anonymous requests are AnonRateThrottle's
+
+
+# Scopes an API key can hold; each grants the ones listed.
+SCOPE_GRANTS: dict[str, frozenset[str]] = {
+    "read": frozenset({"read"}),
+    "bid": frozenset({"read", "bid"}),
+    "write": frozenset({"read", "bid", "write"}),
+}
+
+
+def key_grants(scopes: list[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for scope in scopes:
+        granted |= SCOPE_GRANTS.get(scope, frozenset())
+    return frozenset(granted)
+
+
+class HasScope(BasePermission):
+    """An API key may do only what its scopes allow; a session is not narrowed.
+
+    Safe methods need ``read``. Unsafe ones need the view's ``required_scope`` (``write`` unless it
+    says otherwise, e.g. ``bid`` for claiming a character), or ``scope_by_action[action]``.
+    """
+
+    message = "This API key's scopes do not allow this request."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        from dkp.accounts.models import ApiKey
+
+        key = getattr(request, "auth", None)
+        if not isinstance(key, ApiKey):
+            return True
+        if request.method in SAFE_METHODS:
+            needed = "read"
+        else:
+            action = getattr(view, "action", None)
+            needed = str(getattr(view, "scope_by_action", {}).get(action) or getattr(view, "required_scope", "write"))
+        return needed in key_grants(list(key.scopes or []))
+
+
+class HasCapability(BasePermission):
+    """The role table says yes: ``capability_by_action`` per action, else read/write defaults.
+
+    Safe methods default to ``Capability.VIEW_GUILD``, unsafe ones to ``Capability.MANAGE_GUILD``;
+    ``None`` in the mapping means any signed-in user. The role is read from the user row on every
+    request, so a demotion takes effect at once for sessions and keys alike.
+    """
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        action = getattr(view, "action", None)
+        mapping: dict[str | None, Capability | None] = getattr(view, "capability_by_action", {})
+        if action in mapping:
+            capability = mapping[action]
+        elif request.method in SAFE_METHODS:
+            capability = getattr(view, "read_capability", Capability.VIEW_GUILD)
+        else:
+            capability = getattr(view, "write_capability", Capability.MANAGE_GUILD)
+        if capability is None:
+            return True
+        if not can(request.user, capability):
+            self.message = f"Your role may not {capability.value}."
+            return False
+        return True
+
+
+API_PERMISSIONS: list[type[BasePermission]] = [IsAuthenticated, HasScope, HasCapability]
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any /api/ path that names no endpoint: the API's 404 shape rather than Django's HTML page."""
+    return JsonResponse({"error": "not_found", "detail": "No such API endpoint."}, status=404)
