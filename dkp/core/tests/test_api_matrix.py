@@ -8,7 +8,8 @@ one error shape.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -57,6 +58,31 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("api-key-list", "POST"): MEMBERS,
     ("api-key-detail", "DELETE"): MEMBERS,
 }
+
+# Primary keys for detail routes, by router basename: a function of the test guild.
+PKS: dict[str, Callable[[Guild, dict[str, Any]], int]] = {
+    "user": lambda guild, fixtures: guild.poor_member.pk,
+    "character": lambda guild, fixtures: fixtures["character"].pk,
+    "claim": lambda guild, fixtures: fixtures["claim"].pk,
+    "pool": lambda guild, fixtures: guild.pool.pk,
+    "api-key": lambda guild, fixtures: fixtures.get("key_pk", 0),
+}
+
+
+def _collect_domain_rules() -> None:
+    """Each domain may add its endpoints' rules in ``dkp/<domain>/tests/api_rules*.py``
+    (``RULES`` and ``PKS`` in the shapes above), so domains extend the matrix without editing it."""
+    from pathlib import Path
+
+    import dkp
+
+    for path in sorted(Path(dkp.__path__[0]).glob("*/tests/api_rules*.py")):
+        module = importlib.import_module(f"dkp.{path.parent.parent.name}.tests.{path.stem}")
+        RULES.update(module.RULES)
+        PKS.update(getattr(module, "PKS", {}))
+
+
+_collect_domain_rules()
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -121,14 +147,7 @@ def _url(name: str, guild: Guild, persona: str, fixtures: dict[str, Any]) -> str
     basename = name.rsplit("-", 1)[0]
     if name in ("me", "me-ledger") or name.endswith("-list"):
         return reverse(f"api:{name}")
-    pk = {
-        "user": guild.poor_member.pk,
-        "character": fixtures["character"].pk,
-        "claim": fixtures["claim"].pk,
-        "pool": guild.pool.pk,
-        "api-key": fixtures.get("key_pk", 0),
-    }[basename]
-    return reverse(f"api:{name}", kwargs={"pk": pk})
+    return reverse(f"api:{name}", kwargs={"pk": PKS[basename](guild, fixtures)})
 
 
 def _assert_error_shape(response: Any) -> None:

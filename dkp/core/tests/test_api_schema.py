@@ -41,6 +41,21 @@ def _load_schema() -> Any:
 schema = _load_schema()
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection_open() -> Iterator[None]:
+    """Requests go through the bare WSGI handler, whose request signals would close the database
+    connection holding the test's transaction (PostgreSQL with CONN_MAX_AGE); Django's own test
+    client detaches the same handlers while it serves a request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def officer_headers(guild: Guild, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     _, secret = create_api_key(owner=guild.officer, name="fuzz", scopes=["write"], expires_at=None, actor=guild.officer)
