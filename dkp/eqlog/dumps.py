@@ -13,6 +13,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from dkp.eqlog.classes import class_named
 from dkp.eqlog.errors import EqLogError
 
 MAX_LEVEL = 130
@@ -33,11 +34,16 @@ class ProblemCode(enum.StrEnum):
     BAD_LEVEL = "bad_level"
     UNKNOWN_CLASS = "unknown_class"
     DUPLICATE_NAME = "duplicate_name"
+    BAD_ALT_FLAG = "bad_alt_flag"
+    BAD_DATE = "bad_date"
+    BAD_TIMESTAMP = "bad_timestamp"
+    BAD_QUANTITY = "bad_quantity"
+    UNREADABLE_LINE = "unreadable_line"
 
 
 @dataclass(frozen=True)
 class LineProblem:
-    """One line of a dump that could not be taken, and why."""
+    """One line of a dump or log that could not be taken, and why."""
 
     line_number: int
     code: ProblemCode
@@ -78,7 +84,7 @@ def parse_level(text: str) -> int | None:
     return level if 1 <= level <= MAX_LEVEL else None
 
 
-def decode_dump(data: str | bytes, *, error: type[EqLogError], what: str) -> str:
+def decode_dump(data: str | bytes, *, error: type[EqLogError], what: str, empty_message: str | None = None) -> str:
     """The dump's text; raises ``error`` for an empty or binary file.
 
     The client writes ASCII; UTF-8 is tried first and Windows-1252/Latin-1 after, so an odd byte
@@ -98,7 +104,7 @@ def decode_dump(data: str | bytes, *, error: type[EqLogError], what: str) -> str
     else:
         text = data.removeprefix("\ufeff")
     if not text.strip():
-        raise error(f"The file is empty; {what} has one line per character.", code="empty_file")
+        raise error(empty_message or f"The file is empty; {what} has one line per character.", code="empty_file")
     control = sum(1 for char in text if (ord(char) < 32 and char not in "\t\r\n") or ord(char) == 127)
     if "\x00" in text or control > _BINARY_SHARE * len(text):
         raise error(f"This is a binary file, not {what}.", code="binary_file")
@@ -128,6 +134,23 @@ def fit_values(values: tuple[str, ...], count: int) -> tuple[str, ...] | None:
 def value_count(values: tuple[str, ...]) -> int:
     """How many values a line has, not counting the empty one after the client's trailing tab."""
     return len(values) - 1 if len(values) > 1 and values[-1] == "" else len(values)
+
+
+def looks_like_raid_line(values: tuple[str, ...]) -> bool:
+    """Whether a line has a raid dump's shape: group, name, level, class, rank (and more on the current client)."""
+    return (
+        value_count(values) in (5, 8)
+        and len(values[0]) <= 2
+        and values[0].isascii()
+        and values[0].isdigit()
+        and parse_level(values[2]) is not None
+        and class_named(values[3]) is not None
+    )
+
+
+def looks_like_guild_line(values: tuple[str, ...]) -> bool:
+    """Whether a line has a guild dump's shape: name, level, class, rank, alt flag, last on, zone and more."""
+    return value_count(values) >= 7 and parse_level(values[1]) is not None and class_named(values[2]) is not None
 
 
 def parse_dump_file_name(file_name: str) -> DumpFileName | None:

@@ -26,3 +26,15 @@ class RaidDumpError(EqLogError):
     """The file is not a raid dump (``/outputfile raid``) at all."""
 
     default_code = "not_a_raid_dump"
+
+
+class GuildDumpError(EqLogError):
+    """The file is not a guild dump (``/outputfile guild``) at all."""
+
+    default_code = "not_a_guild_dump"
+
+
+class LogError(EqLogError):
+    """The text is not an EverQuest log excerpt, or not a pasted ``/who`` list, at all."""
+
+    default_code = "not_an_eq_log"

@@ -29,6 +29,7 @@ from dkp.eqlog.dumps import (
     dump_lines,
     fit_values,
     is_character_name,
+    looks_like_guild_line,
     parse_dump_file_name,
     parse_level,
     value_count,
@@ -154,13 +155,13 @@ def _format_of(lines: list[DumpLine]) -> RaidDumpFormat:
     current = sum(1 for line in lines if _is_roster_line(line, RaidDumpFormat.CURRENT))
     older = sum(1 for line in lines if _is_roster_line(line, RaidDumpFormat.OLDER))
     if current == older == 0:
-        raise RaidDumpError(_not_a_raid_dump(lines[0]))
+        raise RaidDumpError(_not_a_raid_dump(lines))
     return RaidDumpFormat.CURRENT if current >= older else RaidDumpFormat.OLDER
 
 
-def _not_a_raid_dump(first: DumpLine) -> str:
-    values = first.values
-    if value_count(values) > 8 and parse_level(values[1]) is not None and class_named(values[2]) is not None:
+def _not_a_raid_dump(lines: list[DumpLine]) -> str:
+    first = lines[0]
+    if any(looks_like_guild_line(line.values) for line in lines):
         return "This is a guild dump (/outputfile guild), not a raid dump."
     if first.text.startswith("[") and "]" in first.text[:30]:
         return "This is an EverQuest log file, not a raid dump."
