@@ -8,6 +8,8 @@ from dkp.accounts.api_views import ApiKeyViewSet, MeLedgerView, MeView, UserView
 from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
 from dkp.core.api import not_found
 from dkp.points.api import AdjustmentViewSet, EventViewSet, PoolViewSet
+from dkp.raids.api import GuildDumpViewSet, RaidViewSet, TickViewSet
+from dkp.raids.api_missed import MissedTickRequestViewSet
 
 router = SimpleRouter()
 router.register("users", UserViewSet, basename="user")
@@ -17,6 +19,10 @@ router.register("pools", PoolViewSet, basename="pool")
 router.register("events", EventViewSet, basename="event")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("raids", RaidViewSet, basename="raid")
+router.register("ticks", TickViewSet, basename="tick")
+router.register("guild-dumps", GuildDumpViewSet, basename="guild-dump")
+router.register("missed-tick-requests", MissedTickRequestViewSet, basename="missed-tick-request")
 
 v1 = [
     path("me/", MeView.as_view(), name="me"),

@@ -5,5 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("accounts/", include("allauth.urls")),
+    path("officer/", include("dkp.raids.urls")),
+    path("missed-ticks/", include("dkp.raids.urls_missed")),
     path("", include("dkp.web.urls")),
 ]

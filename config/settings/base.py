@@ -8,6 +8,7 @@ move the same code to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -144,7 +145,13 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Attendance windows slide every day even when nobody raids, so percentages are recomputed nightly.
+    "refresh-attendance-nightly": {
+        "task": "raids.refresh_attendance",
+        "schedule": crontab(hour=9, minute=15),  # 04:15 in US Eastern, after most raids end
+    },
+}
 
 DISCORD_CLIENT_ID = env.str("DISCORD_CLIENT_ID", default="")
 DISCORD_CLIENT_SECRET = env.str("DISCORD_CLIENT_SECRET", default="")

@@ -145,7 +145,9 @@ ERROR_RESPONSES = {
         401: "Not signed in or a bad API key",
         403: "Not allowed",
         404: "No such thing",
+        405: "Method not allowed here",
         409: "Conflicts with the current state",
+        415: "Unsupported media type (send JSON)",
         422: "Refused by a guild rule",
         429: "Too many requests",
     }.items()

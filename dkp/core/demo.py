@@ -40,6 +40,7 @@ from dkp.eqlog.raid_dump import (
 from dkp.loot.services import award_loot, item_named
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry, PriceRule, UserPointsSummary
 from dkp.points.services import adjust_points, apply_decay
+from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.models import Event, MissedTickRequest, Raid, RaidTick
 from dkp.raids.services import Attendee, create_raid, record_tick
 from dkp.recruitment.models import (
@@ -303,6 +304,7 @@ class _DemoBuilder:
         self._claims()
         self._missed_tick_requests()
         self._recruitment()
+        refresh_attendance_summaries()  # so the standings show real attendance from the first page
         return self._report()
 
     def _settings(self) -> None:

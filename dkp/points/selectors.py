@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -150,3 +153,39 @@ def standings_table(
     if role_group:
         rows = rows.filter(user__role_group=role_group)
     return rows.order_by(*STANDINGS_ORDERINGS.get(order, STANDINGS_ORDERINGS["balance"]))
+
+
+def _daily_sums(*, user_id: int, pool_id: int | None = None) -> Iterable[Mapping[str, Any]]:
+    """The user's net points per pool per day (in the active time zone), summed in SQL."""
+    from django.db.models.functions import TruncDate
+
+    entries = PointEntry.objects.filter(user_id=user_id)
+    if pool_id is not None:
+        entries = entries.filter(pool_id=pool_id)
+    return (
+        entries.annotate(day=TruncDate("occurred_at"))
+        .values("pool_id", "day")
+        .annotate(total=Sum("amount"))
+        .order_by("pool_id", "day")
+    )
+
+
+def _accumulate(rows: Iterable[Mapping[str, Any]]) -> dict[int, list[tuple[dt.date, int]]]:
+    """Running balances from per-day sums: one row per day, at most a few thousand per pool."""
+    balances: dict[int, list[tuple[dt.date, int]]] = {}
+    running: dict[int, int] = {}
+    for row in rows:
+        pool_id = row["pool_id"]
+        running[pool_id] = running.get(pool_id, 0) + row["total"]
+        balances.setdefault(pool_id, []).append((row["day"], running[pool_id]))
+    return balances
+
+
+def balance_over_time(*, user_id: int, pool: DkpPool) -> list[tuple[dt.date, int]]:
+    """The user's balance in the pool at the end of each day anything changed it, oldest first."""
+    return _accumulate(_daily_sums(user_id=user_id, pool_id=pool.pk)).get(pool.pk, [])
+
+
+def balances_over_time(*, user_id: int) -> dict[int, list[tuple[dt.date, int]]]:
+    """``balance_over_time`` for every pool the user has entries in, by pool id, in one query."""
+    return _accumulate(_daily_sums(user_id=user_id))

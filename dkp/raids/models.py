@@ -41,8 +41,17 @@ class Raid(TimeStamped):
         return f"{self.event} {self.starts_at:%Y-%m-%d}"
 
 
+class RaidTickQuerySet(models.QuerySet["RaidTick"]):
+    def held(self) -> RaidTickQuerySet:
+        """Ticks somebody attended. A deleted tick keeps its row (the ledger points at it) but loses
+        its attendance, so it no longer counts as held: not on raid pages, not in percentages."""
+        return self.filter(models.Exists(RaidAttendance.objects.filter(tick=models.OuterRef("pk"))))
+
+
 class RaidTick(TimeStamped):
     """A moment of a raid night that credits points to everyone present."""
+
+    objects = RaidTickQuerySet.as_manager()
 
     raid = models.ForeignKey(Raid, on_delete=models.PROTECT, related_name="ticks")
     occurred_at = models.DateTimeField(db_index=True)

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.roles import Capability, require
-from dkp.points.services import credit_tick
+from dkp.points.models import EntryKind, PointEntry
+from dkp.points.services import credit_tick, reverse_entry_in_transaction
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 if TYPE_CHECKING:
@@ -33,6 +35,12 @@ class Attendee:
 def create_raid(*, event: Event, starts_at: dt.datetime, note: str = "", actor: User | None) -> Raid:
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
+    if not event.is_active:
+        raise InvalidInput(
+            f"The event {event.name} is retired; raids are made for active events.", code="event_inactive"
+        )
+    if timezone.is_naive(starts_at):
+        raise InvalidInput("A raid's start needs a time zone.", code="invalid_time")
     return Raid.objects.create(event=event, starts_at=starts_at, note=note[:300], created_by=actor)
 
 
@@ -106,3 +114,143 @@ def record_tick(
     )
     credit_tick(tick=tick, actor=actor)
     return tick
+
+
+def _require_value(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(
+            f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount"
+        )
+    return value
+
+
+def _require_past(occurred_at: dt.datetime) -> None:
+    if timezone.is_naive(occurred_at):
+        raise InvalidInput("A tick's time needs a time zone.", code="invalid_time")
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise InvalidInput("A tick cannot be in the future.", code="future_tick")
+
+
+def _reverse_credits(*, tick: RaidTick, user_ids: Iterable[int] | None, actor: User | None, reason: str) -> int:
+    """Reverse the live attendance credits of the tick (of these users, or everyone's); returns how many."""
+    live = PointEntry.objects.filter(tick=tick, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True).order_by("user_id")
+    if user_ids is not None:
+        live = live.filter(user_id__in=list(user_ids))
+    count = 0
+    for entry in live:
+        reverse_entry_in_transaction(entry=entry, actor=actor, reason=reason)
+        count += 1
+    return count
+
+
+def _locked_tick(tick: RaidTick) -> RaidTick:
+    return RaidTick.objects.select_for_update(of=("self",)).select_related("raid__event__pool").get(pk=tick.pk)
+
+
+@transaction.atomic
+def edit_tick(
+    *,
+    tick: RaidTick,
+    actor: User | None,
+    value: int | None = None,
+    description: str | None = None,
+    occurred_at: dt.datetime | None = None,
+    add_names: Iterable[str] = (),
+    remove_names: Iterable[str] = (),
+) -> RaidTick:
+    """Change a tick: its value, description, time or who was there. Credits move only through the ledger.
+
+    A new value or time reverses every live credit of the tick and credits again (entries carry both);
+    a removed character reverses their owner's credit, which is given back when another of the owner's
+    characters is still present; an added character (an existing one) is credited as any tick credits.
+    """
+    from dkp.raids.tasks import refresh_attendance_after_commit
+
+    if actor is not None:
+        require(actor, Capability.MANAGE_GUILD)
+    tick = _locked_tick(tick)
+    reason = f"tick {tick.pk} edited"
+    changed_credit = False
+    if value is not None and _require_value(value) != tick.value:
+        tick.value = value
+        changed_credit = True
+    if occurred_at is not None and occurred_at != tick.occurred_at:
+        _require_past(occurred_at)
+        tick.occurred_at = occurred_at
+        changed_credit = True
+    if description is not None:
+        tick.description = description.strip()[:100]
+    present = {
+        row.character_name.lower(): row for row in RaidAttendance.objects.filter(tick=tick).select_related("character")
+    }
+    remove = {name.strip().lower() for name in remove_names if name.strip()}
+    unknown = sorted(remove - present.keys())
+    if unknown:
+        raise InvalidInput(f"Not at this tick: {', '.join(unknown)}.", code="not_present")
+    add = {name.strip().lower(): name.strip() for name in add_names if name.strip()}
+    already = sorted(add[k] for k in add.keys() & (present.keys() - remove))
+    if already:
+        raise InvalidInput(f"Already at this tick: {', '.join(already)}.", code="duplicate_character")
+    characters = {
+        c.name.lower(): c
+        for c in Character.objects.annotate(lname=Lower("name")).filter(lname__in=add.keys()).select_related("owner")
+    }
+    missing = sorted(add[k] for k in add.keys() - characters.keys())
+    if missing:
+        raise InvalidInput(
+            f"No character named {', '.join(missing)}; characters come from raid and guild dumps.",
+            code="unknown_character",
+        )
+    if len(present) - len(remove) + len(add) < 1:
+        raise InvalidInput("A tick needs at least one character present; delete the tick instead.", code="empty_tick")
+    tick.save(update_fields=["value", "occurred_at", "description", "updated_at"])
+    if changed_credit:
+        _reverse_credits(tick=tick, user_ids=None, actor=actor, reason=reason)
+    elif remove:
+        owners = {user_id for k in remove if (user_id := present[k].user_id) is not None}
+        _reverse_credits(tick=tick, user_ids=owners, actor=actor, reason=reason)
+    if remove:
+        RaidAttendance.objects.filter(pk__in=[present[k].pk for k in remove]).delete()
+    RaidAttendance.objects.bulk_create(
+        RaidAttendance(
+            tick=tick,
+            character=c,
+            user=c.owner,
+            character_name=c.name,
+            character_class=c.eq_class,
+            character_level=c.level,
+        )
+        for c in characters.values()
+    )
+    credit_tick(tick=tick, actor=actor)
+    if remove or add or changed_credit:
+        refresh_attendance_after_commit()
+    return tick
+
+
+@transaction.atomic
+def delete_tick(*, tick: RaidTick, actor: User | None, reason: str = "") -> None:
+    """Take a tick back: every credit it gave is reversed and its attendance removed.
+
+    The ledger keeps its entries (and they point at the tick), so a tick that ever credited anyone
+    stays as a row with no attendance: a tick nobody attended, which no attendance count holds.
+    Its digest is cleared so the same dump can be taken again. A tick that never credited anyone
+    is deleted outright.
+    """
+    from dkp.raids.models import MissedTickRequest
+    from dkp.raids.tasks import refresh_attendance_after_commit
+
+    if actor is not None:
+        require(actor, Capability.MANAGE_GUILD)
+    tick = _locked_tick(tick)
+    if not RaidAttendance.objects.filter(tick=tick).exists():
+        raise Conflict("This tick was already deleted.", code="tick_deleted")
+    _reverse_credits(tick=tick, user_ids=None, actor=actor, reason=(reason or "").strip() or f"tick {tick.pk} deleted")
+    RaidAttendance.objects.filter(tick=tick).delete()
+    referenced = PointEntry.objects.filter(tick=tick).exists() or MissedTickRequest.objects.filter(tick=tick).exists()
+    if referenced:
+        tick.source_digest = ""
+        tick.save(update_fields=["source_digest", "updated_at"])
+    else:
+        tick.delete()
+    refresh_attendance_after_commit()

@@ -19,9 +19,11 @@ from dkp.characters.models import Character, EqClass
 from dkp.core.errors import GuildError
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
-from dkp.points.models import DkpPool, UserPointsSummary
-from dkp.points.selectors import STANDINGS_ORDERINGS, standings_table, user_ledger
+from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
+from dkp.points.selectors import STANDINGS_ORDERINGS, balances_over_time, standings_table, user_ledger
+from dkp.raids.missed import missed_ticks_of
 from dkp.raids.models import Raid, RaidAttendance, RaidTick
+from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
 
 
 def _pool_from(request: HttpRequest) -> DkpPool | None:
@@ -63,17 +65,57 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _balance_chart(series: dict[int, list[tuple[dt.date, int]]], pool_names: dict[int, str]) -> dict[str, object]:
+    """Balance lines per pool on one shared axis of days, each carried forward between its changes."""
+    days = sorted({day for points in series.values() for day, _ in points})
+    datasets = []
+    for pool_id, points in sorted(series.items(), key=lambda item: pool_names.get(item[0], "")):
+        by_day = dict(points)
+        values: list[int | None] = []
+        current: int | None = None
+        for day in days:
+            current = by_day.get(day, current)
+            values.append(current)
+        datasets.append({"label": pool_names.get(pool_id, f"pool {pool_id}"), "data": values})
+    return {"labels": [day.isoformat() for day in days], "datasets": datasets}
+
+
+def _attendance_chart(months: list[MonthAttendance]) -> dict[str, object]:
+    return {
+        "labels": [month.month.strftime("%Y-%m") for month in months],
+        "attended": [month.attended for month in months],
+        "held": [month.held for month in months],
+        "percent": [month.percent for month in months],
+    }
+
+
 def _member_context(request: HttpRequest, person: User) -> dict[str, object]:
-    entries = Paginator(user_ledger(user_id=person.pk), 25).get_page(request.GET.get("page"))
+    kind = request.GET.get("kind", "")
+    ledger = user_ledger(user_id=person.pk)
+    if kind in EntryKind.values:
+        ledger = ledger.filter(kind=kind)
+    else:
+        kind = ""
+    entries = Paginator(ledger, 25).get_page(request.GET.get("page"))
+    loot = LootDistribution.objects.filter(user=person).select_related("item", "pool").order_by("-awarded_at", "-pk")
     is_self = request.user == person
+    summaries = list(UserPointsSummary.objects.filter(user=person).select_related("pool").order_by("pool__name"))
+    pool_names = {summary.pool_id: summary.pool.name for summary in summaries}
     return {
         "person": person,
         "characters": person.characters.order_by("tag", "name"),
-        "summaries": UserPointsSummary.objects.filter(user=person).select_related("pool").order_by("pool__name"),
+        "summaries": summaries,
         "attendance": person.attendance_summaries.select_related("pool").order_by("pool__name"),
-        "loot": LootDistribution.objects.filter(user=person).select_related("item", "pool")[:20],
+        "loot": Paginator(loot, 20).get_page(request.GET.get("loot_page")),
+        "ticks": Paginator(ticks_attended(user_id=person.pk), 25).get_page(request.GET.get("ticks_page")),
         "entries": entries,
+        "kind": kind,
+        "kinds": EntryKind.choices,
+        "balance_chart": _balance_chart(balances_over_time(user_id=person.pk), pool_names),
+        "attendance_chart": _attendance_chart(attendance_by_month(user_id=person.pk)),
         "is_self": is_self,
+        "missed_requests": missed_ticks_of(user_id=person.pk)[:20] if is_self else [],
+        "may_request_missed": is_self and can(person, Capability.BID),
         "may_own_keys": is_self and can(person, Capability.OWN_API_KEYS),
         "api_keys": keys.keys_of(owner=person) if is_self else [],
         "key_scopes": ApiKey.Scope.choices,
@@ -81,7 +123,7 @@ def _member_context(request: HttpRequest, person: User) -> dict[str, object]:
 
 
 def member(request: HttpRequest, username: str) -> HttpResponse:
-    """A member's page: characters, balances in every pool, loot won and the ledger."""
+    """A member's page: characters, balance and attendance charts, ticks, loot and the ledger."""
     require(request.user, Capability.VIEW_GUILD)
     person = get_object_or_404(User.objects.select_related("main_character"), username=username)
     return render(request, "web/member.html", _member_context(request, person))
@@ -142,8 +184,12 @@ def raid_list(request: HttpRequest) -> HttpResponse:
 def raid_detail(request: HttpRequest, raid_id: int) -> HttpResponse:
     require(request.user, Capability.VIEW_GUILD)
     raid = get_object_or_404(Raid.objects.select_related("event__pool", "created_by"), pk=raid_id)
-    ticks = raid.ticks.order_by("occurred_at").prefetch_related(
-        Prefetch("attendance", queryset=RaidAttendance.objects.select_related("user").order_by("character_name"))
+    ticks = (
+        raid.ticks.held()
+        .order_by("occurred_at")
+        .prefetch_related(
+            Prefetch("attendance", queryset=RaidAttendance.objects.select_related("user").order_by("character_name"))
+        )
     )
     loot = raid.loot.select_related("item", "user")
     return render(request, "web/raid_detail.html", {"raid": raid, "ticks": ticks, "loot": loot})

@@ -103,3 +103,11 @@ def test_unknown_api_path_answers_the_error_shape(db: None) -> None:
     response = Client().post("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "detail": "No such API endpoint."}
+
+
+def test_schema_generates_without_warnings_and_validates(db: None, tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/me/" in target.read_text()

@@ -1,0 +1,222 @@
+"""Officers' pages for raid nights: making a raid, taking a tick's attendance, editing ticks, the guild dump.
+
+Each view checks the role, reads its form, calls one service in ``dkp.raids.services`` or
+``dkp.raids.ingest`` and renders. A refusal is shown on the page it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dkp.accounts.models import User
+from dkp.core.errors import GuildError, InvalidInput
+from dkp.core.roles import Capability, require
+from dkp.raids import ingest, services
+from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
+
+TABS = (("dump", "Raid dumps"), ("who", "Paste /who"), ("hand", "By hand"))
+
+
+def _officer(request: HttpRequest) -> User:
+    require(request.user, Capability.MANAGE_GUILD)
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _local_input(at: dt.datetime | None) -> str:
+    """A time as a ``datetime-local`` input shows it: in the guild's zone, to the minute."""
+    if at is None:
+        return ""
+    return at.astimezone(ingest.guild_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _parse_local(text: str, *, what: str) -> dt.datetime | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date and time for the {what}.", code="invalid_time") from None
+    return ingest.local_to_utc(naive.replace(tzinfo=None))
+
+
+def _parse_value(text: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(f"A tick is worth a whole number of points above zero, not {text!r}.", code="invalid_amount")
+    return int(text)
+
+
+def _uploads(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
+    """The uploaded files' names and bytes, reading at most one byte over the limit of each."""
+    return [(f.name or "file", f.read(ingest.MAX_FILE_BYTES + 1)) for f in files]
+
+
+@require_http_methods(["GET", "POST"])
+def raid_new(request: HttpRequest) -> HttpResponse:
+    """Make a raid night for an event."""
+    actor = _officer(request)
+    events = Event.objects.filter(is_active=True).select_related("pool").order_by("pool__name", "name")
+    form: dict[str, Any] = {"starts_at": _local_input(timezone.now()), "event": "", "note": ""}
+    error = ""
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in ("event", "starts_at", "note")}
+        try:
+            event = events.filter(pk=int(form["event"])).first() if form["event"].isdigit() else None
+            if event is None:
+                raise InvalidInput("Choose the raid's event.", code="event_required")
+            starts_at = _parse_local(form["starts_at"], what="raid's start")
+            if starts_at is None:
+                raise InvalidInput("Give the raid's start.", code="time_required")
+            raid = services.create_raid(event=event, starts_at=starts_at, note=form["note"], actor=actor)
+        except GuildError as refused:
+            error = refused.message
+        else:
+            messages.success(request, f"Raid night made: {raid}. Add its first tick.")
+            return redirect("raids:tick_new", raid_id=raid.pk)
+    status = 422 if error else 200
+    return render(request, "raids/raid_new.html", {"events": events, "form": form, "error": error}, status=status)
+
+
+def _tick_form_context(raid: Raid, tab: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "raid": raid,
+        "tab": tab if tab in dict(TABS) else "dump",
+        "tabs": TABS,
+        "max_kib": ingest.MAX_FILE_BYTES // 1024,
+        "default_value": raid.event.default_tick_value,
+        **extra,
+    }
+
+
+def tick_new(request: HttpRequest, raid_id: int) -> HttpResponse:
+    """Add a tick: upload raid dumps, paste a /who, or name characters by hand."""
+    _officer(request)
+    raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
+    return render(request, "raids/tick_new.html", _tick_form_context(raid, request.GET.get("tab", "dump")))
+
+
+@require_POST
+def tick_preview(request: HttpRequest, raid_id: int) -> HttpResponse:
+    """What the tick would hold; nothing is saved until it is confirmed."""
+    actor = _officer(request)
+    raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
+    tab = request.POST.get("source", "dump")
+    try:
+        if tab == "who":
+            preview = ingest.preview_who(raid=raid, text=request.POST.get("who", ""), actor=actor)
+        elif tab == "hand":
+            preview = ingest.preview_by_hand(
+                raid=raid,
+                names=ingest.split_names(request.POST.get("names", "")),
+                occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
+                actor=actor,
+            )
+        else:
+            tab = "dump"
+            preview = ingest.preview_dumps(raid=raid, files=_uploads(request.FILES.getlist("files")), actor=actor)
+    except GuildError as refused:
+        context = _tick_form_context(raid, tab, error=refused.message, form=request.POST)
+        return render(request, "raids/tick_new.html", context, status=refused.status)
+    context = {
+        "raid": raid,
+        "preview": preview,
+        "occurred_at": _local_input(preview.occurred_at),
+        "value": raid.event.default_tick_value,
+        "description": request.POST.get("description", ""),
+        "zone": ingest.guild_zone().key,
+    }
+    return render(request, "raids/tick_preview.html", context, status=200 if preview.can_confirm else 422)
+
+
+@require_POST
+def tick_confirm(request: HttpRequest, raid_id: int) -> HttpResponse:
+    actor = _officer(request)
+    raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
+    try:
+        tick = ingest.confirm_tick(
+            raid=raid,
+            actor=actor,
+            preview_token=request.POST.get("token", ""),
+            value=_parse_value(request.POST.get("value", "")),
+            description=request.POST.get("description", ""),
+            occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
+        )
+    except GuildError as refused:
+        return render(request, "web/error.html", {"error": refused}, status=refused.status)
+    count = tick.attendance.count()
+    messages.success(request, f"Tick saved: {count} characters present, {tick.value} points each owner.")
+    return redirect("web:raid", raid_id=raid.pk)
+
+
+def _tick_of(tick_id: int) -> RaidTick:
+    return get_object_or_404(RaidTick.objects.select_related("raid__event__pool"), pk=tick_id)
+
+
+@require_http_methods(["GET", "POST"])
+def tick_edit(request: HttpRequest, tick_id: int) -> HttpResponse:
+    """Change a tick's value, description, time or attendance; credits move through the ledger."""
+    actor = _officer(request)
+    tick = _tick_of(tick_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.edit_tick(
+                tick=tick,
+                actor=actor,
+                value=_parse_value(request.POST.get("value", "")),
+                description=request.POST.get("description", ""),
+                occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
+                add_names=ingest.split_names(request.POST.get("add", "")),
+                remove_names=request.POST.getlist("remove"),
+            )
+        except GuildError as refused:
+            error = refused.message
+        else:
+            messages.success(request, "Tick changed; credits were reversed and given again where needed.")
+            return redirect("web:raid", raid_id=tick.raid_id)
+    attendance = RaidAttendance.objects.filter(tick=tick).select_related("user").order_by("character_name")
+    context = {"tick": tick, "attendance": attendance, "occurred_at": _local_input(tick.occurred_at), "error": error}
+    return render(request, "raids/tick_edit.html", context, status=422 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def tick_delete(request: HttpRequest, tick_id: int) -> HttpResponse:
+    actor = _officer(request)
+    tick = _tick_of(tick_id)
+    if request.method == "POST":
+        raid_id = tick.raid_id
+        services.delete_tick(tick=tick, actor=actor, reason=request.POST.get("reason", ""))
+        messages.success(request, "Tick deleted; every credit it gave was reversed.")
+        return redirect("web:raid", raid_id=raid_id)
+    return render(request, "raids/tick_delete.html", {"tick": tick, "present": tick.attendance.count()})
+
+
+@require_http_methods(["GET", "POST"])
+def guild_dump(request: HttpRequest) -> HttpResponse:
+    """Upload a guild dump: levels, classes, alt flags and new characters."""
+    actor = _officer(request)
+    context: dict[str, Any] = {"max_kib": ingest.MAX_FILE_BYTES // 1024}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise InvalidInput("Choose the guild dump file.", code="no_file")
+            name, data = _uploads([upload])[0]
+            context["result"] = ingest.import_guild_dump(file_name=name, data=data, actor=actor)
+        except GuildError as refused:
+            context["error"] = refused.message
+            status = refused.status
+    return render(request, "raids/guild_dump.html", context, status=status)
