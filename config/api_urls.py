@@ -10,6 +10,7 @@ from dkp.core.api import not_found
 from dkp.points.api import AdjustmentViewSet, EventViewSet, PoolViewSet
 from dkp.raids.api import GuildDumpViewSet, RaidViewSet, TickViewSet
 from dkp.raids.api_missed import MissedTickRequestViewSet
+from dkp.recruitment.api import ApplicationCommentViewSet, ApplicationQuestionViewSet, GuildApplicationViewSet
 
 router = SimpleRouter()
 router.register("users", UserViewSet, basename="user")
@@ -23,6 +24,9 @@ router.register("raids", RaidViewSet, basename="raid")
 router.register("ticks", TickViewSet, basename="tick")
 router.register("guild-dumps", GuildDumpViewSet, basename="guild-dump")
 router.register("missed-tick-requests", MissedTickRequestViewSet, basename="missed-tick-request")
+router.register("applications", GuildApplicationViewSet, basename="application")
+router.register("application-comments", ApplicationCommentViewSet, basename="application-comment")
+router.register("application-questions", ApplicationQuestionViewSet, basename="application-question")
 
 v1 = [
     path("me/", MeView.as_view(), name="me"),

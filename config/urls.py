@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("officer/", include("dkp.raids.urls")),
     path("missed-ticks/", include("dkp.raids.urls_missed")),
+    path("applications/", include("dkp.recruitment.urls")),
     path("", include("dkp.web.urls")),
 ]

@@ -151,6 +151,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "raids.refresh_attendance",
         "schedule": crontab(hour=9, minute=15),  # 04:15 in US Eastern, after most raids end
     },
+    # Announcements that Discord refused or missed (outage, rate limit) are tried again.
+    "deliver-unsent-discord-announcements": {
+        "task": "discord.deliver_unsent_outbox",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 DISCORD_CLIENT_ID = env.str("DISCORD_CLIENT_ID", default="")
@@ -216,6 +221,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several components share under different field names.
+    "ENUM_NAME_OVERRIDES": {
+        "EqClassEnum": "dkp.characters.models.EqClass",
+        "StatusEnum": "dkp.raids.models.RequestStatus",  # claims and missed ticks: pending, approved, denied
+        "ApplicationStatusEnum": "dkp.recruitment.models.ApplicationStatus",
+        "CommentVisibilityEnum": "dkp.recruitment.models.CommentVisibility",
+    },
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -64,9 +65,21 @@ class TransferInputSerializer(serializers.Serializer[Character]):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id within the database's range: a fraction or 1e300 is a 400, not a crash."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class CharacterFilter(django_filters.FilterSet):
     eq_class = django_filters.ChoiceFilter(field_name="eq_class", choices=EqClass.choices, label="class")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    # A whole-number id within the database's range: a fraction or 1e300 is a 400, not a crash.
+    owner = IdFilter(field_name="owner_id")
     unclaimed = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull")
     name = django_filters.CharFilter(field_name="name", lookup_expr="istartswith")
 

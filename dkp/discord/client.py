@@ -1,18 +1,38 @@
-"""A small, typed client for the few Discord REST calls the app makes with a person's OAuth2 token.
+"""A small, typed client for the few Discord REST calls the app makes.
+
+Two kinds of call: with a person's OAuth2 token (sign-in: who they are, their guild membership)
+and with the bot's token (``DISCORD_BOT_TOKEN``: guild members, their roles, channel messages).
 
 Every failure becomes a ``DiscordError`` that says what went wrong in words a guild officer can
 act on, and carries Discord's HTTP status, JSON error code and ``retry_after`` for the sync log.
+Bot calls honour Discord's rate limits: a ``429`` is waited out (``retry_after`` from the body or
+the ``Retry-After`` header) and retried a few times; a wait longer than ``max_wait`` is not slept
+through but given back as ``DiscordRateLimited`` so a task never blocks a worker for a minute.
 The base URL comes from ``DISCORD_API_BASE_URL`` so tests and demos can point it at the stand-in.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
+# Retries after a 429 before giving up, and the longest wait we sleep through inside one call.
+DEFAULT_RATE_LIMIT_RETRIES = 3
+DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 5.0
+
+# Discord's JSON error codes we act on (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_GUILD = 10004
+UNKNOWN_MEMBER = 10007
+UNKNOWN_ROLE = 10011
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
 
 
 class DiscordUser(TypedDict):
@@ -61,7 +81,21 @@ class DiscordNotFound(DiscordError):
 
 
 class DiscordRateLimited(DiscordError):
+    """429. ``is_global``: the limit is on the whole bot (``X-RateLimit-Global``), not one route."""
+
     kind = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        retry_after: float | None = None,
+        is_global: bool = False,
+    ) -> None:
+        super().__init__(message, status=status, code=code, retry_after=retry_after)
+        self.is_global = is_global
 
 
 class DiscordUnavailable(DiscordError):
@@ -70,16 +104,78 @@ class DiscordUnavailable(DiscordError):
     kind = "unavailable"
 
 
+class DiscordNotConfigured(DiscordError):
+    """We cannot ask: no bot token (or guild, or channel) is configured. Nothing was sent."""
+
+    kind = "not_configured"
+
+
+class DiscordMissingPermissions(DiscordForbidden):
+    """403/50013: the bot lacks Manage Roles (or Send Messages), or the role sits above the bot's."""
+
+    kind = "missing_permissions"
+
+
+class DiscordUnknownMember(DiscordNotFound):
+    """404/10007: the person is not (or no longer) in the guild's Discord server."""
+
+    kind = "unknown_member"
+
+
+class DiscordUnknownRole(DiscordNotFound):
+    """404/10011: no role with that id in the server; ``DISCORD_ROLE_IDS`` names a deleted role."""
+
+    kind = "unknown_role"
+
+
+class DiscordUnknownChannel(DiscordNotFound):
+    """404/10003: no channel with that id, or the bot cannot see it."""
+
+    kind = "unknown_channel"
+
+
 class DiscordClient:
-    def __init__(self, *, base_url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        bot_token: str = "",
+        rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES,
+        max_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.bot_token = bot_token
+        self.rate_limit_retries = rate_limit_retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.clock = clock
+        # After a global 429 every route waits, not only the one that met it.
+        self._global_wait_until = 0.0
 
     @classmethod
-    def from_settings(cls) -> DiscordClient:
-        """Read the settings now, not at import, so overridden settings (tests, stand-in) apply."""
+    def from_settings(cls, **overrides: Any) -> DiscordClient:
+        """Read the settings now, not at import, so overridden settings (tests, stand-in) apply.
+
+        ``overrides`` go to the constructor (e.g. ``sleep=`` in tests).
+        """
         timeout = float(getattr(settings, "SOCIALACCOUNT_REQUESTS_TIMEOUT", DEFAULT_TIMEOUT_SECONDS))
-        return cls(base_url=settings.DISCORD_API_BASE_URL, timeout=timeout)
+        options: dict[str, Any] = {
+            "base_url": settings.DISCORD_API_BASE_URL,
+            "timeout": timeout,
+            "bot_token": getattr(settings, "DISCORD_BOT_TOKEN", "") or "",
+        }
+        options.update(overrides)
+        return cls(**options)
+
+    @property
+    def has_bot_token(self) -> bool:
+        return bool(self.bot_token)
+
+    # -- with a person's OAuth2 token --------------------------------------------------------
 
     def current_user(self, *, access_token: str) -> DiscordUser:
         data = self._get("/users/@me", access_token=access_token)
@@ -95,6 +191,88 @@ class DiscordClient:
             raise DiscordUnavailable("Discord sent a guild membership we could not read.")
         data["roles"] = [str(role_id) for role_id in data["roles"]]
         return GuildMember(**data)  # type: ignore[typeddict-item]
+
+    # -- with the bot's token ----------------------------------------------------------------
+
+    def member(self, *, guild_id: str, user_id: str) -> GuildMember:
+        """A guild member and their role ids; ``DiscordUnknownMember`` when not in the server."""
+        data = self._bot("GET", f"/guilds/{guild_id}/members/{user_id}")
+        if not isinstance(data, dict) or not isinstance(data.get("roles"), list):
+            raise DiscordUnavailable("Discord sent a guild membership we could not read.")
+        data["roles"] = [str(role_id) for role_id in data["roles"]]
+        return GuildMember(**data)  # type: ignore[typeddict-item]
+
+    def add_member_role(self, *, guild_id: str, user_id: str, role_id: str, reason: str = "") -> None:
+        """Give a member a role (idempotent on Discord's side); ``reason`` goes to the server's audit log."""
+        self._bot("PUT", f"/guilds/{guild_id}/members/{user_id}/roles/{role_id}", reason=reason)
+
+    def remove_member_role(self, *, guild_id: str, user_id: str, role_id: str, reason: str = "") -> None:
+        """Take a role from a member (idempotent on Discord's side)."""
+        self._bot("DELETE", f"/guilds/{guild_id}/members/{user_id}/roles/{role_id}", reason=reason)
+
+    def post_message(self, *, channel_id: str, content: str) -> str:
+        """Post ``content`` to a channel as the bot, pinging nobody; returns Discord's message id."""
+        body = {"content": content, "allowed_mentions": {"parse": []}}
+        data = self._bot("POST", f"/channels/{channel_id}/messages", json=body)
+        if not isinstance(data, dict) or not data.get("id"):
+            raise DiscordUnavailable("Discord accepted the message but sent back something we could not read.")
+        return str(data["id"])
+
+    def _bot(self, method: str, path: str, *, json: Any = None, reason: str = "") -> Any:
+        """One bot call, waiting out and retrying 429s a bounded number of times."""
+        if not self.bot_token:
+            raise DiscordNotConfigured("No Discord bot token is configured (DISCORD_BOT_TOKEN), so nothing was sent.")
+        headers = {"Authorization": f"Bot {self.bot_token}"}
+        if reason:
+            # Discord reads the audit log reason URL-encoded (as discord.py sends it).
+            headers["X-Audit-Log-Reason"] = quote(reason[:512], safe="/ ")
+        url = f"{self.base_url}{path}"
+        retries_left = self.rate_limit_retries
+        while True:
+            self._wait_for_global_limit()
+            try:
+                response = httpx.request(method, url, headers=headers, json=json, timeout=self.timeout)
+            except httpx.TimeoutException as exc:
+                raise DiscordUnavailable(f"Discord did not answer within {self.timeout:g} seconds.") from exc
+            except httpx.HTTPError as exc:
+                raise DiscordUnavailable("Discord could not be reached.") from exc
+            if response.is_success:
+                if response.status_code == 204 or not response.content:
+                    return None
+                try:
+                    return response.json()
+                except ValueError as exc:
+                    raise DiscordUnavailable("Discord sent an answer we could not read.") from exc
+            error = _error_for(response, bot=True)
+            if not isinstance(error, DiscordRateLimited):
+                raise error
+            wait = error.retry_after if error.retry_after is not None else 1.0
+            if error.is_global:
+                self._global_wait_until = self.clock() + wait
+            if retries_left <= 0 or wait > self.max_wait:
+                raise error
+            retries_left -= 1
+            self.sleep(wait)
+            # the global wait, if any, has just been slept through
+            self._global_wait_until = 0.0
+
+    def _wait_for_global_limit(self) -> None:
+        """Before any call: sit out a global limit met earlier, or refuse at once when it is too long.
+
+        Refusing without asking is what keeps a run over many members from hammering Discord.
+        """
+        remaining = self._global_wait_until - self.clock()
+        if remaining > self.max_wait:
+            raise DiscordRateLimited(
+                "Discord is limiting how often we may ask (a global limit on the bot). "
+                f"Try again in {remaining:.0f} seconds.",
+                status=429,
+                retry_after=remaining,
+                is_global=True,
+            )
+        if remaining > 0:
+            self.sleep(remaining)
+        self._global_wait_until = 0.0
 
     def _get(self, path: str, *, access_token: str) -> Any:
         url = f"{self.base_url}{path}"
@@ -112,7 +290,7 @@ class DiscordClient:
         raise _error_for(response)
 
 
-def _error_for(response: httpx.Response) -> DiscordError:
+def _error_for(response: httpx.Response, *, bot: bool = False) -> DiscordError:
     status = response.status_code
     try:
         body = response.json()
@@ -123,6 +301,10 @@ def _error_for(response: httpx.Response) -> DiscordError:
     code = body.get("code") if isinstance(body.get("code"), int) else None
     detail = str(body.get("message") or "").strip()
     suffix = f" (Discord said: {detail})" if detail else ""
+    if bot:
+        known = _bot_error_for(status, code, suffix)
+        if known is not None:
+            return known
     if status == 401:
         return DiscordUnauthorized(f"Discord did not accept our sign-in token{suffix}.", status=status, code=code)
     if status == 403:
@@ -131,13 +313,55 @@ def _error_for(response: httpx.Response) -> DiscordError:
         return DiscordNotFound(f"Discord has no such thing{suffix}.", status=status, code=code)
     if status == 429:
         retry_after = _retry_after(body, response)
+        is_global = bool(body.get("global")) or response.headers.get("X-RateLimit-Global", "").lower() == "true"
         wait = f" Try again in {retry_after:g} seconds." if retry_after is not None else " Try again shortly."
+        scope = " (a global limit on the bot)" if is_global else ""
         return DiscordRateLimited(
-            f"Discord is limiting how often we may ask.{wait}", status=status, code=code, retry_after=retry_after
+            f"Discord is limiting how often we may ask{scope}.{wait}",
+            status=status,
+            code=code,
+            retry_after=retry_after,
+            is_global=is_global,
         )
     if status >= 500:
         return DiscordUnavailable(f"Discord is having trouble right now (HTTP {status}).", status=status, code=code)
     return DiscordError(f"Discord answered HTTP {status}{suffix}.", status=status, code=code)
+
+
+def _bot_error_for(status: int, code: int | None, suffix: str) -> DiscordError | None:
+    """The bot's own failures, in words that say what an officer should change in Discord."""
+    if status == 401:
+        return DiscordUnauthorized(
+            f"Discord did not accept the bot token (DISCORD_BOT_TOKEN){suffix}.", status=status, code=code
+        )
+    if status == 403 and code == MISSING_PERMISSIONS:
+        return DiscordMissingPermissions(
+            "The bot lacks a permission for this: it needs Manage Roles (or Send Messages in the channel), "
+            f"and its own role must sit above the roles it manages{suffix}.",
+            status=status,
+            code=code,
+        )
+    if status == 403:
+        return DiscordForbidden(f"Discord refused the bot this request{suffix}.", status=status, code=code)
+    if status == 404 and code == UNKNOWN_MEMBER:
+        return DiscordUnknownMember(
+            f"This person is not in the guild's Discord server{suffix}.", status=status, code=code
+        )
+    if status == 404 and code == UNKNOWN_ROLE:
+        return DiscordUnknownRole(
+            f"The Discord server has no such role; check DISCORD_ROLE_IDS{suffix}.", status=status, code=code
+        )
+    if status == 404 and code == UNKNOWN_CHANNEL:
+        return DiscordUnknownChannel(
+            f"Discord has no such channel, or the bot cannot see it{suffix}.", status=status, code=code
+        )
+    if status == 404 and code == UNKNOWN_GUILD:
+        return DiscordNotFound(
+            f"Discord has no such server, or the bot is not in it; check DISCORD_GUILD_ID{suffix}.",
+            status=status,
+            code=code,
+        )
+    return None
 
 
 def _retry_after(body: dict[str, Any], response: httpx.Response) -> float | None:

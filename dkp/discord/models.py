@@ -44,3 +44,36 @@ class DiscordSyncLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.action} {self.role} {self.result}"
+
+
+class DiscordOutbox(models.Model):
+    """A message the app means to post to the guild's Discord channel, kept even if Discord is down.
+
+    Rows are written in the same transaction as the change they announce; a task posts them after
+    commit and records when it was sent or why it failed.
+    """
+
+    class Kind(models.TextChoices):
+        APPLICATION_SUBMITTED = "application_submitted", "New application"
+        VOTING_OPENED = "voting_opened", "Voting opened"
+        APPLICATION_DECIDED = "application_decided", "Application decided"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    channel_id = models.CharField(max_length=20, blank=True, help_text="Empty: the guild's announcement channel.")
+    content = models.TextField()
+    payload = models.JSONField(default=dict, blank=True, help_text="What the bot needs to add buttons, e.g. ids.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    discord_message_id = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "Discord outbox message"
+        verbose_name_plural = "Discord outbox"
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.content[:60]}"

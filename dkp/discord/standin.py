@@ -1,4 +1,4 @@
-"""A stand-in Discord on loopback, for tests and demos: OAuth2 with PKCE and the member endpoint.
+"""A stand-in Discord on loopback, for tests and demos: OAuth2 with PKCE, members, roles, messages.
 
 It serves, on ``http://127.0.0.1:PORT``:
 - ``GET /oauth2/authorize``: checks client_id, redirect_uri, response_type, scope, state and an S256
@@ -6,14 +6,22 @@ It serves, on ``http://127.0.0.1:PORT``:
   "signed in" is ``signed_in_as``), or with ``error=access_denied`` when ``cancel`` is set;
 - ``POST /api/v10/oauth2/token`` and ``/oauth2/token/revoke``: client authentication (basic or
   form), single-use codes, the PKCE verifier;
-- ``GET /api/v10/users/@me`` and ``/users/@me/guilds/{guild_id}/member`` with the bearer token.
+- ``GET /api/v10/users/@me`` and ``/users/@me/guilds/{guild_id}/member`` with the bearer token;
+- with the bot token (``Authorization: Bot <bot_token>``): ``GET /guilds/{g}/members/{u}``,
+  ``PUT``/``DELETE /guilds/{g}/members/{u}/roles/{r}`` (changing the person's ``roles``, and
+  keeping each ``X-Audit-Log-Reason`` in ``audit_log``) and ``POST /channels/{c}/messages``
+  (kept in ``messages``), answering 10004/10007/10011/10003 and 50013 as Discord does.
 
 Tests arrange people, roles, failures and latency through the Python API::
 
-    with DiscordStandin(client_id="1", client_secret="s", guild_id="9") as discord:
+    with DiscordStandin(client_id="1", client_secret="s", guild_id="9", bot_token="b") as discord:
         olwen = discord.add_user(id="100", username="olwen", roles=["111"])
         discord.signed_in_as = olwen
         discord.fail("member", status=429, retry_after=3)
+        discord.fail("add_role", status=429, retry_after=0.01, times=1)   # once, then fine
+        discord.roles_above_bot = {"111"}     # changing role 111 answers 403/50013
+        discord.guild_role_ids = {"444"}      # any other role id answers 404/10011
+        olwen.roles                           # the roles after a push
 """
 
 from __future__ import annotations
@@ -35,7 +43,30 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 API_PREFIX = "/api/v10"
-ENDPOINTS = ("authorize", "token", "revoke", "me", "member")
+ENDPOINTS = (
+    "authorize",
+    "token",
+    "revoke",
+    "me",
+    "member",
+    "guild_member",
+    "add_role",
+    "remove_role",
+    "post_message",
+)
+DEFAULT_BOT_TOKEN = "standin-bot-token"
+BOT_ENDPOINTS = frozenset({"guild_member", "add_role", "remove_role", "post_message"})
+# Discord's JSON error codes for the failures a test can ask for.
+UNKNOWN_CHANNEL, UNKNOWN_GUILD, UNKNOWN_MEMBER, UNKNOWN_ROLE = 10003, 10004, 10007, 10011
+MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
+_ERROR_MESSAGES = {
+    UNKNOWN_CHANNEL: "Unknown Channel",
+    UNKNOWN_GUILD: "Unknown Guild",
+    UNKNOWN_MEMBER: "Unknown Member",
+    UNKNOWN_ROLE: "Unknown Role",
+    MISSING_ACCESS: "Missing Access",
+    MISSING_PERMISSIONS: "Missing Permissions",
+}
 
 
 @dataclass
@@ -65,9 +96,20 @@ class _Grant:
 
 
 @dataclass
+class StandinMessage:
+    id: str
+    channel_id: str
+    content: str
+    allowed_mentions: Any = None
+
+
+@dataclass
 class _Failure:
     status: int
     retry_after: float | None = None
+    code: int | None = None
+    is_global: bool = False
+    times: int | None = None  # None: until reset()
 
 
 class DiscordStandin:
@@ -78,10 +120,12 @@ class DiscordStandin:
         client_secret: str,
         guild_id: str,
         required_scopes: tuple[str, ...] = ("identify", "guilds.members.read"),
+        bot_token: str = DEFAULT_BOT_TOKEN,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.client_id = client_id
+        self.bot_token = bot_token
         self.client_secret = client_secret
         self.guild_id = guild_id
         self.required_scopes = frozenset(required_scopes)
@@ -91,6 +135,13 @@ class DiscordStandin:
         self.failures: dict[str, _Failure] = {}
         self.latency: dict[str, float] = {}
         self.requests: list[tuple[str, str]] = []
+        # Bot side: None means "any id exists"; a set limits them, like a real server's lists.
+        self.guild_role_ids: set[str] | None = None
+        self.roles_above_bot: set[str] = set()
+        self.channel_ids: set[str] | None = None
+        self.messages: list[StandinMessage] = []
+        self.audit_log: list[tuple[str, str, str]] = []  # (method, path, X-Audit-Log-Reason)
+        self._hits: dict[str, int] = {}
         self._grants: dict[str, _Grant] = {}
         self._tokens: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -105,6 +156,18 @@ class DiscordStandin:
                 Rule(f"{API_PREFIX}/oauth2/token/revoke", endpoint="revoke", methods=["POST"]),
                 Rule(f"{API_PREFIX}/users/@me", endpoint="me", methods=["GET"]),
                 Rule(f"{API_PREFIX}/users/@me/guilds/<guild_id>/member", endpoint="member", methods=["GET"]),
+                Rule(f"{API_PREFIX}/guilds/<guild_id>/members/<user_id>", endpoint="guild_member", methods=["GET"]),
+                Rule(
+                    f"{API_PREFIX}/guilds/<guild_id>/members/<user_id>/roles/<role_id>",
+                    endpoint="add_role",
+                    methods=["PUT"],
+                ),
+                Rule(
+                    f"{API_PREFIX}/guilds/<guild_id>/members/<user_id>/roles/<role_id>",
+                    endpoint="remove_role",
+                    methods=["DELETE"],
+                ),
+                Rule(f"{API_PREFIX}/channels/<channel_id>/messages", endpoint="post_message", methods=["POST"]),
             ]
         )
 
@@ -126,11 +189,39 @@ class DiscordStandin:
         self.users[id] = person
         return person
 
-    def fail(self, endpoint: str, *, status: int, retry_after: float | None = None) -> None:
-        """Make ``endpoint`` (one of ``ENDPOINTS``) answer ``status`` until ``reset()``."""
+    def fail(
+        self,
+        endpoint: str,
+        *,
+        status: int,
+        retry_after: float | None = None,
+        code: int | None = None,
+        is_global: bool = False,
+        times: int | None = None,
+    ) -> None:
+        """Make ``endpoint`` (one of ``ENDPOINTS``) answer ``status`` ``times`` times, or until ``reset()``.
+
+        ``code`` is Discord's JSON error code (default: 50001 for 403, 10004 for 404, 0 otherwise);
+        ``is_global`` marks a 429 as the bot-wide limit (``X-RateLimit-Global: true``).
+        """
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
-        self.failures[endpoint] = _Failure(status=status, retry_after=retry_after)
+        self.failures[endpoint] = _Failure(
+            status=status, retry_after=retry_after, code=code, is_global=is_global, times=times
+        )
+
+    def member_roles(self, user_id: str) -> list[str]:
+        """The role ids a person holds in the stand-in's server now."""
+        return list(self.users[user_id].roles)
+
+    def messages_in(self, channel_id: str) -> list[str]:
+        return [message.content for message in self.messages if message.channel_id == channel_id]
+
+    def hits(self, endpoint: str) -> int:
+        """How many requests reached ``endpoint`` (failed ones included)."""
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
+        return self._hits.get(endpoint, 0)
 
     def slow(self, endpoint: str, *, seconds: float) -> None:
         if endpoint not in ENDPOINTS:
@@ -146,6 +237,12 @@ class DiscordStandin:
             self.failures.clear()
             self.latency.clear()
             self.requests.clear()
+            self.guild_role_ids = None
+            self.roles_above_bot = set()
+            self.channel_ids = None
+            self.messages.clear()
+            self.audit_log.clear()
+            self._hits.clear()
             self._grants.clear()
             self._tokens.clear()
 
@@ -198,16 +295,30 @@ class DiscordStandin:
             endpoint, args = adapter.match()
         except HTTPException:
             return _json({"message": "404: Not Found", "code": 0}, 404)(environ, start_response)
-        self.requests.append((request.method, request.path))
-        delay = self.latency.get(str(endpoint))
+        name = str(endpoint)
+        with self._lock:
+            self.requests.append((request.method, request.path))
+            self._hits[name] = self._hits.get(name, 0) + 1
+        delay = self.latency.get(name)
         if delay:
             time.sleep(delay)
-        failure = self.failures.get(str(endpoint))
+        if name in BOT_ENDPOINTS and request.headers.get("Authorization") != f"Bot {self.bot_token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)(environ, start_response)
+        failure = self._take_failure(name)
         if failure is not None and endpoint != "authorize":
             response = _failure(failure)
         else:
             response = getattr(self, f"_{endpoint}")(request, **args)
         return response(environ, start_response)
+
+    def _take_failure(self, endpoint: str) -> _Failure | None:
+        with self._lock:
+            failure = self.failures.get(endpoint)
+            if failure is not None and failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    del self.failures[endpoint]
+            return failure
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -313,9 +424,70 @@ class DiscordStandin:
             return _json({"message": "Unknown Guild", "code": 10004}, 404)
         return _json({"user": person.profile(), "nick": None, "roles": list(person.roles), "joined_at": None}, 200)
 
+    # -- bot endpoints -----------------------------------------------------------------------
+
+    def _guild_person(self, guild_id: str, user_id: str) -> StandinUser | Response:
+        if guild_id != self.guild_id:
+            return _discord_error(UNKNOWN_GUILD, 404)
+        person = self.users.get(user_id)
+        if person is None or not person.in_guild:
+            return _discord_error(UNKNOWN_MEMBER, 404)
+        return person
+
+    def _guild_member(self, request: Request, guild_id: str, user_id: str) -> Response:
+        person = self._guild_person(guild_id, user_id)
+        if isinstance(person, Response):
+            return person
+        return _json({"user": person.profile(), "nick": None, "roles": list(person.roles), "joined_at": None}, 200)
+
+    def _role_change(self, request: Request, guild_id: str, user_id: str, role_id: str, *, add: bool) -> Response:
+        person = self._guild_person(guild_id, user_id)
+        if isinstance(person, Response):
+            return person
+        if self.guild_role_ids is not None and role_id not in self.guild_role_ids:
+            return _discord_error(UNKNOWN_ROLE, 404)
+        if role_id in self.roles_above_bot:
+            return _discord_error(MISSING_PERMISSIONS, 403)
+        with self._lock:
+            if add and role_id not in person.roles:
+                person.roles.append(role_id)
+            if not add and role_id in person.roles:
+                person.roles.remove(role_id)
+            self.audit_log.append((request.method, request.path, request.headers.get("X-Audit-Log-Reason", "")))
+        return Response(status=204)
+
+    def _add_role(self, request: Request, guild_id: str, user_id: str, role_id: str) -> Response:
+        return self._role_change(request, guild_id, user_id, role_id, add=True)
+
+    def _remove_role(self, request: Request, guild_id: str, user_id: str, role_id: str) -> Response:
+        return self._role_change(request, guild_id, user_id, role_id, add=False)
+
+    def _post_message(self, request: Request, channel_id: str) -> Response:
+        if self.channel_ids is not None and channel_id not in self.channel_ids:
+            return _discord_error(UNKNOWN_CHANNEL, 404)
+        body = request.get_json(silent=True)
+        content = body.get("content") if isinstance(body, dict) else None
+        if not isinstance(content, str) or not content.strip():
+            return _json({"message": "Cannot send an empty message", "code": 50006}, 400)
+        if len(content) > 2000:
+            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        with self._lock:
+            message = StandinMessage(
+                id=str(1_300_000_000_000_000_000 + len(self.messages) + 1),
+                channel_id=channel_id,
+                content=content,
+                allowed_mentions=body.get("allowed_mentions") if isinstance(body, dict) else None,
+            )
+            self.messages.append(message)
+        return _json({"id": message.id, "channel_id": channel_id, "content": content, "type": 0}, 200)
+
 
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _discord_error(code: int, status: int) -> Response:
+    return _json({"message": _ERROR_MESSAGES[code], "code": code}, status)
 
 
 def _failure(failure: _Failure) -> Response:
@@ -325,15 +497,20 @@ def _failure(failure: _Failure) -> Response:
         404: "Unknown Guild",
         429: "You are being rate limited.",
     }
-    body: dict[str, Any] = {"message": messages.get(failure.status, "Internal Server Error"), "code": 0}
-    if failure.status == 403:
-        body["code"] = 50001
-    if failure.status == 404:
-        body["code"] = 10004
-    response = _json(body, failure.status)
+    code = failure.code
+    if code is None:
+        code = {403: MISSING_ACCESS, 404: UNKNOWN_GUILD}.get(failure.status, 0)
+    message = _ERROR_MESSAGES.get(code) or messages.get(failure.status, "Internal Server Error")
+    body: dict[str, Any] = {"message": message, "code": code}
+    headers: dict[str, str] = {}
     if failure.retry_after is not None:
         body["retry_after"] = failure.retry_after
-        body["global"] = False
-        response = _json(body, failure.status)
-        response.headers["Retry-After"] = f"{failure.retry_after:g}"
+        body["global"] = failure.is_global
+        headers["Retry-After"] = f"{failure.retry_after:g}"
+    if failure.status == 429:
+        headers["X-RateLimit-Scope"] = "global" if failure.is_global else "user"
+        if failure.is_global:
+            headers["X-RateLimit-Global"] = "true"
+    response = _json(body, failure.status)
+    response.headers.extend(headers)
     return response

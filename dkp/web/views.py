@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dkp.accounts import keys
@@ -255,6 +256,9 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
         raise Http404("No such demo person.")
     person = get_object_or_404(User, username=username, is_active=True)
     login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=False):
+        return redirect(wanted)
     return redirect("web:home")
 
 

@@ -264,3 +264,14 @@ def test_an_unexpected_error_is_left_to_django() -> None:
     from dkp.core.api import exception_handler
 
     assert exception_handler(RuntimeError("bug"), {}) is None
+
+
+@pytest.mark.parametrize("owner", ["-1.58e299", "2.5", "99999999999999999999999", "abc"])
+def test_character_owner_filter_refuses_what_is_not_an_id(guild, owner):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(guild.good_member)
+    response = client.get("/api/v1/characters/", {"owner": owner})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_input"

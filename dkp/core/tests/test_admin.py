@@ -24,7 +24,7 @@ from dkp.characters.services import request_claim
 from dkp.core.models import GuildSettings
 from dkp.core.personas import TICK_VALUE, make_character
 from dkp.core.roles import RoleGroup
-from dkp.discord.models import DiscordSyncLog
+from dkp.discord.models import DiscordOutbox, DiscordSyncLog
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
 from dkp.loot.services import award_loot, item_named
 from dkp.points.models import DkpPool, EntryKind, PointAdjustment, PointEntry, UserPointsSummary
@@ -67,6 +67,7 @@ LEDGER = [
     UserPointsSummary,
     BidHistory,
     DiscordSyncLog,
+    DiscordOutbox,
     CharacterOwnership,
     ApplicationStageChange,
     LootDistribution,
@@ -177,6 +178,8 @@ def rows(guild):
             role="member",
             result=result,
         )
+    DiscordOutbox.objects.create(kind="application_submitted", content="New application: Iljax, 45 Shaman")
+    DiscordOutbox.objects.create(kind="application_decided", content="Iljax was accepted")
     return guild
 
 

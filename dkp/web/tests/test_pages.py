@@ -120,3 +120,15 @@ def test_demo_sign_in_does_not_exist_outside_demo_mode(client, guild):
     assert response.status_code == 404
     assert "_auth_user_id" not in client.session
     assert "Demo sign-in" not in client.get(reverse("web:login")).text
+
+
+def test_demo_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, guild):
+    from dkp.core.demo import DEMO_PERSONAS
+    from dkp.core.personas import make_user
+
+    username = DEMO_PERSONAS[0][0]
+    make_user(username, "officer")
+    response = client.post(reverse("web:demo_sign_in"), {"username": username, "next": "/raids/"})
+    assert response["Location"] == "/raids/"
+    response = client.post(reverse("web:demo_sign_in"), {"username": username, "next": "https://evil.example/"})
+    assert response["Location"] == reverse("web:home")

@@ -1,0 +1,88 @@
+"""Background work that reaches Discord: posting the outbox and pushing role groups to roles.
+
+Both are queued after commit (``notify.announce_after_commit``, ``role_sync.push_role_group_after_commit``)
+and both swallow Discord's failures into a record (the outbox row, the sync log) instead of raising:
+a failed post or role change is something to read and retry, not a worker traceback.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db.models import F
+from django.utils import timezone
+
+from dkp.discord.client import DiscordClient, DiscordError
+from dkp.discord.models import DiscordOutbox
+
+# An unsent message is retried by ``deliver_unsent_outbox`` until it has failed this many times.
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+@shared_task(name="discord.deliver_outbox_message", ignore_result=True)
+def deliver_outbox_message(message_id: int) -> bool:
+    """Post one outbox message; True when it is (or already was) sent."""
+    return deliver(message_id=message_id)
+
+
+@shared_task(name="discord.deliver_unsent_outbox", ignore_result=True)
+def deliver_unsent_outbox() -> int:
+    """Try again every unsent message that has not failed too often; returns how many were sent."""
+    pending = DiscordOutbox.objects.filter(sent_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS)
+    return sum(
+        deliver(message_id=message_id) for message_id in pending.order_by("created_at").values_list("pk", flat=True)
+    )
+
+
+@shared_task(name="discord.push_role_group", ignore_result=True)
+def push_role_group(user_id: int) -> None:
+    """Bring the user's managed Discord roles in step with their role group; outcomes go to the sync log."""
+    from dkp.discord.role_sync import push_role_group as push
+
+    push(user_id=user_id)
+
+
+def deliver(*, message_id: int, client: DiscordClient | None = None) -> bool:
+    """Post an outbox message to its channel (or the guild's announcement channel) and record the outcome.
+
+    On success the row gets ``sent_at``, Discord's message id and the channel it went to (so the
+    bot can find and edit the post later).
+    Not configured (no bot token, no channel): the row stays unsent with ``last_error`` saying what
+    is missing, and no attempt is counted. Otherwise the attempt is claimed with a conditional
+    UPDATE, so two workers never post the same message twice.
+    """
+    from dkp.core.models import GuildSettings
+
+    message = DiscordOutbox.objects.filter(pk=message_id).first()
+    if message is None or message.sent_at is not None:
+        return message is not None
+    client = client or DiscordClient.from_settings()
+    channel_id = message.channel_id or GuildSettings.load().discord_announce_channel_id
+    missing = []
+    if not client.has_bot_token:
+        missing.append("no Discord bot token is configured (DISCORD_BOT_TOKEN)")
+    if not channel_id:
+        missing.append("no announcement channel is set in the guild settings")
+    if missing:
+        DiscordOutbox.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+            last_error=f"Not sent: {' and '.join(missing)}."
+        )
+        return False
+
+    claimed = DiscordOutbox.objects.filter(pk=message.pk, sent_at__isnull=True, attempts=message.attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False  # another worker is posting it, or has posted it
+    try:
+        discord_message_id = client.post_message(channel_id=channel_id, content=message.content)
+    except DiscordError as exc:
+        DiscordOutbox.objects.filter(pk=message.pk).update(
+            last_error=f"HTTP {exc.status or '-'} {exc.kind}"
+            + (f" (code {exc.code})" if exc.code else "")
+            + f": {exc.message}"
+        )
+        return False
+    DiscordOutbox.objects.filter(pk=message.pk).update(
+        sent_at=timezone.now(), discord_message_id=discord_message_id, channel_id=channel_id, last_error=""
+    )
+    return True

@@ -1,0 +1,317 @@
+"""Pushing a role group to Discord roles, over real HTTP against the stand-in Discord.
+
+Only the six managed roles move; every change, failure and skip is in the sync log.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+
+from dkp.accounts.models import User
+from dkp.accounts.services import parse_role_ids
+from dkp.core.personas import make_user
+from dkp.core.roles import RoleGroup
+from dkp.discord.client import DiscordClient, DiscordRateLimited
+from dkp.discord.models import DiscordSyncLog
+from dkp.discord.role_sync import push_role_group, push_role_group_after_commit, role_changes
+from dkp.discord.standin import DiscordStandin
+from dkp.discord.tests.standin_setup import (
+    APPLICANT,
+    DEVELOPER,
+    GUILD_ID,
+    MEMBER,
+    OFFICER,
+    RECRUITER,
+    ROLE_IDS,
+    UNMANAGED,
+    discord_settings,
+    roles_in_discord,
+)
+
+MANAGED = parse_role_ids(ROLE_IDS)
+
+# -- the rule ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "role_group", "add", "remove"),
+    [
+        pytest.param([APPLICANT, UNMANAGED], "member", [MEMBER], [APPLICANT], id="accepted-applicant"),
+        pytest.param([], "applicant", [APPLICANT], [], id="guest-applies"),
+        pytest.param([MEMBER, UNMANAGED], "guest", [], [MEMBER], id="to-guest-drops-every-managed-role"),
+        pytest.param([UNMANAGED], "guest", [], [], id="guest-with-only-unmanaged-roles"),
+        pytest.param([OFFICER], "officer", [], [], id="already-in-step"),
+        pytest.param([OFFICER, MEMBER], "officer", [], [MEMBER], id="officer-keeps-only-officer"),
+        pytest.param(
+            [OFFICER, RECRUITER, DEVELOPER, APPLICANT],
+            "member",
+            [MEMBER],
+            [OFFICER, RECRUITER, DEVELOPER, APPLICANT],
+            id="demoted-to-member",
+        ),
+        pytest.param(["12345", "67890"], "recruiter", [RECRUITER], [], id="unmanaged-roles-are-never-removed"),
+    ],
+)
+def test_role_changes_move_only_managed_roles(current, role_group, add, remove) -> None:
+    assert role_changes(current, role_group, MANAGED) == (add, remove)
+
+
+def test_role_changes_with_two_discord_roles_for_one_group_keep_either() -> None:
+    managed = parse_role_ids("member:444,member:446,applicant:555")
+
+    assert role_changes(["446"], "member", managed) == ([], [])
+    assert role_changes(["555"], "member", managed) == (["444"], ["555"])
+    assert role_changes(["444", "446"], "guest", managed) == ([], ["444", "446"])
+
+
+def test_role_changes_for_a_group_without_a_mapped_role_remove_the_others() -> None:
+    managed = parse_role_ids(f"member:{MEMBER}")
+
+    assert role_changes([MEMBER, UNMANAGED], "officer", managed) == ([], [MEMBER])
+
+
+# -- pushing ----------------------------------------------------------------------------------
+
+
+def linked(discord: DiscordStandin, user: User, roles: list[str], *, in_guild: bool = True) -> None:
+    assert user.discord_id
+    discord.add_user(id=user.discord_id, username=user.username, roles=roles, in_guild=in_guild)
+
+
+def push_log(user: User) -> list[tuple[str, str, str, int | None]]:
+    rows = DiscordSyncLog.objects.filter(user=user, direction=DiscordSyncLog.Direction.TO_DISCORD).order_by("pk")
+    return [(row.action, row.role, row.result, row.error_code) for row in rows]
+
+
+def no_sleep_client(slept: list[float]) -> DiscordClient:
+    return DiscordClient.from_settings(sleep=slept.append)
+
+
+def test_accepted_member_gets_member_role_loses_applicant_and_keeps_unmanaged_role(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    user = make_user("abe", RoleGroup.APPLICANT)
+    linked(discord, user, [APPLICANT, UNMANAGED])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        User.objects.filter(pk=user.pk).update(role_group=RoleGroup.MEMBER)
+        push_role_group_after_commit(user=user)
+
+    assert sorted(roles_in_discord(discord, user)) == sorted([MEMBER, UNMANAGED])
+    assert push_log(user) == [
+        ("add_role", "member", "ok", None),
+        ("remove_role", "applicant", "ok", None),
+    ]
+    assert DiscordSyncLog.objects.filter(user=user).values("run_id").distinct().count() == 1
+    reasons = [unquote(reason) for _, _, reason in discord.audit_log]
+    assert reasons == ["EQ DKP: role group is now Member"] * 2
+
+
+def test_guest_loses_every_managed_role_and_nothing_else(discord: DiscordStandin) -> None:
+    user = make_user("gus", RoleGroup.GUEST)
+    linked(discord, user, [OFFICER, MEMBER, UNMANAGED])
+
+    result = push_role_group(user_id=user.pk)
+
+    assert roles_in_discord(discord, user) == [UNMANAGED]
+    assert sorted(result.removed) == sorted([OFFICER, MEMBER])
+    assert result.added == []
+    assert discord.hits("add_role") == 0
+
+
+def test_member_already_in_step_changes_nothing_and_logs_nothing(discord: DiscordStandin) -> None:
+    user = make_user("gwen", RoleGroup.MEMBER)
+    linked(discord, user, [MEMBER, UNMANAGED])
+
+    result = push_role_group(user_id=user.pk)
+
+    assert result.in_step
+    assert discord.hits("add_role") == discord.hits("remove_role") == 0
+    assert push_log(user) == []
+
+
+def test_a_429_is_waited_out_and_the_role_then_added(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+    discord.fail("add_role", status=429, retry_after=0.25, times=1)
+    slept: list[float] = []
+
+    result = push_role_group(user_id=user.pk, client=no_sleep_client(slept))
+
+    assert slept == [0.25]
+    assert discord.hits("add_role") == 2
+    assert result.added == [MEMBER]
+    assert roles_in_discord(discord, user) == [MEMBER]
+    assert push_log(user) == [("add_role", "member", "ok", None), ("remove_role", "applicant", "ok", None)]
+
+
+def test_a_429_that_keeps_coming_is_retried_three_times_then_logged(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+    discord.fail("add_role", status=429, retry_after=0.5)
+    slept: list[float] = []
+
+    result = push_role_group(user_id=user.pk, client=no_sleep_client(slept))
+
+    assert discord.hits("add_role") == 4
+    assert slept == [0.5, 0.5, 0.5]
+    assert result.failed == [MEMBER]
+    assert result.removed == [APPLICANT]  # the rest of the push went on
+    failure = DiscordSyncLog.objects.get(user=user, action="add_role")
+    assert failure.result == DiscordSyncLog.Result.FAILED
+    assert "rate_limited" in failure.message
+    assert "0.5 seconds" in failure.message
+
+
+def test_a_long_retry_after_is_not_slept_through(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [])
+    discord.fail("add_role", status=429, retry_after=60)
+    slept: list[float] = []
+
+    result = push_role_group(user_id=user.pk, client=no_sleep_client(slept))
+
+    assert slept == []
+    assert discord.hits("add_role") == 1
+    assert result.failed == [MEMBER]
+
+
+def test_a_global_rate_limit_is_reported_as_global(discord: DiscordStandin) -> None:
+    discord.add_user(id="42", username="anyone")
+    discord.fail("guild_member", status=429, retry_after=60, is_global=True)
+
+    with pytest.raises(DiscordRateLimited) as raised:
+        no_sleep_client([]).member(guild_id=GUILD_ID, user_id="42")
+
+    assert raised.value.is_global
+    assert raised.value.retry_after == 60
+    assert "global" in raised.value.message
+
+
+def test_after_a_long_global_rate_limit_the_next_calls_are_refused_without_asking(discord: DiscordStandin) -> None:
+    discord.add_user(id="42", username="anyone")
+    discord.add_user(id="43", username="someone")
+    discord.fail("guild_member", status=429, retry_after=60, is_global=True, times=1)
+    client = no_sleep_client([])
+
+    for user_id in ("42", "43", "43"):
+        with pytest.raises(DiscordRateLimited):
+            client.member(guild_id=GUILD_ID, user_id=user_id)
+
+    assert discord.hits("guild_member") == 1  # no retry storm
+
+
+def test_a_global_rate_limit_makes_the_next_call_wait_first(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+    discord.fail("guild_member", status=429, retry_after=0.2, is_global=True, times=1)
+    slept: list[float] = []
+
+    push_role_group(user_id=user.pk, client=no_sleep_client(slept))
+
+    assert slept == [0.2]
+    assert roles_in_discord(discord, user) == [MEMBER]
+
+
+def test_role_above_the_bot_is_logged_with_50013_once_and_the_rest_continues(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT, UNMANAGED])
+    discord.roles_above_bot = {MEMBER}
+
+    result = push_role_group(user_id=user.pk)
+
+    assert discord.hits("add_role") == 1
+    assert result.failed == [MEMBER]
+    assert roles_in_discord(discord, user) == [UNMANAGED]
+    assert push_log(user) == [("add_role", "member", "failed", 50013), ("remove_role", "applicant", "ok", None)]
+    failure = DiscordSyncLog.objects.get(user=user, action="add_role")
+    assert "Manage Roles" in failure.message
+    assert "above" in failure.message
+
+
+def test_unknown_role_is_logged_with_10011(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+    discord.guild_role_ids = {OFFICER, RECRUITER, DEVELOPER, APPLICANT}  # the member role was deleted
+
+    push_role_group(user_id=user.pk)
+
+    assert discord.hits("add_role") == 1
+    assert push_log(user) == [("add_role", "member", "failed", 10011), ("remove_role", "applicant", "ok", None)]
+    assert "DISCORD_ROLE_IDS" in DiscordSyncLog.objects.get(user=user, action="add_role").message
+
+
+def test_someone_not_in_the_server_is_skipped_with_10007(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [], in_guild=False)
+
+    result = push_role_group(user_id=user.pk)
+
+    assert result.skipped
+    assert discord.hits("guild_member") == 1
+    assert discord.hits("add_role") == 0
+    assert push_log(user) == [("read_member", "member", "skipped", 10007)]
+
+
+def test_a_member_who_left_between_read_and_change_is_logged_with_10007(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+    discord.fail("add_role", status=404, code=10007)
+
+    push_role_group(user_id=user.pk)
+
+    assert push_log(user)[0] == ("add_role", "member", "failed", 10007)
+    assert discord.hits("add_role") == 1
+
+
+def test_user_without_discord_account_is_skipped_without_asking_discord(discord: DiscordStandin) -> None:
+    user = make_user("local", RoleGroup.MEMBER)
+    User.objects.filter(pk=user.pk).update(discord_id=None)
+
+    push_role_group(user_id=user.pk)
+
+    assert discord.requests == []
+    log = DiscordSyncLog.objects.get(user=user)
+    assert (log.result, log.direction) == (DiscordSyncLog.Result.SKIPPED, DiscordSyncLog.Direction.TO_DISCORD)
+    assert "No Discord account" in log.message
+
+
+def test_without_a_bot_token_nothing_is_asked_and_the_skip_is_logged(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+
+    with discord_settings(discord, DISCORD_BOT_TOKEN=""):
+        push_role_group(user_id=user.pk)
+
+    assert discord.requests == []
+    assert roles_in_discord(discord, user) == [APPLICANT]
+    log = DiscordSyncLog.objects.get(user=user)
+    assert log.result == DiscordSyncLog.Result.SKIPPED
+    assert "DISCORD_BOT_TOKEN" in log.message
+
+
+def test_a_wrong_bot_token_is_a_logged_failure_not_an_exception(discord: DiscordStandin) -> None:
+    user = make_user("abe", RoleGroup.MEMBER)
+    linked(discord, user, [APPLICANT])
+
+    with discord_settings(discord, DISCORD_BOT_TOKEN="not-the-token"):
+        push_role_group(user_id=user.pk)
+
+    log = DiscordSyncLog.objects.get(user=user)
+    assert (log.action, log.result) == (DiscordSyncLog.Action.READ_MEMBER, DiscordSyncLog.Result.FAILED)
+    assert "bot token" in log.message
+    assert roles_in_discord(discord, user) == [APPLICANT]
+
+
+def test_push_task_reads_the_latest_role_group(discord: DiscordStandin) -> None:
+    from dkp.discord.tasks import push_role_group as push_task
+
+    user = make_user("abe", RoleGroup.APPLICANT)
+    linked(discord, user, [APPLICANT])
+    User.objects.filter(pk=user.pk).update(role_group=RoleGroup.RECRUITER)
+
+    push_task.delay(user.pk)
+
+    assert roles_in_discord(discord, user) == [RECRUITER]

@@ -1,0 +1,101 @@
+"""Applying and voting in a real Chromium on a phone-sized screen, driven by Playwright.
+
+Runs where Debian's Chromium is installed (CI installs it); elsewhere it is skipped with the reason.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def demo_guild(transactional_db):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+
+
+def sign_in_as(page, live_server, username):
+    page.goto(live_server.url + "/sign-in/")
+    page.locator(f'button.persona[data-username="{username}"]').click()
+    page.wait_for_selector("header .who .badge")
+
+
+def test_a_guest_applies_on_a_phone_and_becomes_an_applicant(page, live_server, demo_guild):
+    from dkp.accounts.models import User
+    from dkp.recruitment.models import GuildApplication
+
+    sign_in_as(page, live_server, "wanderingbard")
+    page.get_by_role("link", name="Apply", exact=True).click()
+    page.wait_for_selector("form.apply-form")
+    page.fill("#id_character_name", "Lyriandel")
+    page.select_option("#id_character_class", "Bard")
+    page.fill("#id_character_level", "61")
+    for answer in page.locator("form.apply-form textarea").all():
+        answer.fill("Happy to help on raid nights.")
+    page.get_by_role("button", name="Send application").click()
+    page.wait_for_selector("h1:has-text('Your application')")
+    assert "Submitted" in page.locator(".badge.stage").first.inner_text()
+    assert "Lyriandel" in page.content()
+
+    application = GuildApplication.objects.get(applicant__username="wanderingbard")
+    assert (application.character_name, application.character_class, application.character_level) == (
+        "Lyriandel",
+        "Bard",
+        61,
+    )
+    assert User.objects.get(username="wanderingbard").role_group == "applicant"
+    assert page.get_by_role("link", name="My application").count() == 1
+
+
+def test_an_eligible_member_votes_yes_and_sees_the_tally_change(page, live_server, demo_guild):
+    from dkp.recruitment.models import ApplicationVote, GuildApplication
+
+    application = GuildApplication.objects.get(applicant__username="iljax", status="voting")
+    ApplicationVote.objects.filter(application=application, voter__username="loradino").delete()
+    yes_before = ApplicationVote.objects.filter(application=application, choice="yes").count()
+
+    sign_in_as(page, live_server, "loradino")
+    page.get_by_role("link", name="Applications").click()
+    page.locator("nav.stage-tabs a", has_text="Voting").click()
+    page.locator("a.app-row", has_text=application.character_name).click()
+    tally_yes = page.locator('[data-tally="yes"]')
+    assert int(tally_yes.inner_text()) == yes_before
+
+    page.get_by_role("button", name="Yes", exact=True).click()
+    page.wait_for_selector("#vote .own-vote")  # the panel came back through htmx
+    assert int(page.locator('[data-tally="yes"]').inner_text()) == yes_before + 1
+    assert "Yes" in page.locator("#vote .own-vote").inner_text()
+    assert ApplicationVote.objects.get(application=application, voter__username="loradino").choice == "yes"
