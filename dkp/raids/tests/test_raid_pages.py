@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from dkp.core.browser_testing import skip_without_chromium
 from dkp.core.personas import TICK_VALUE, Guild
 from dkp.points.models import UserPointsSummary
 from dkp.raids.models import Raid, RaidAttendance, RaidTick
@@ -176,35 +175,9 @@ def test_guild_dump_page_shows_the_result(client, guild: Guild) -> None:
 
 # --- In a real browser ------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-quic",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        yield context.new_page()
-        context.close()
-        browser.close()
-
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+@skip_without_chromium
 def test_an_officer_uploads_two_dumps_on_a_phone_and_confirms_a_tick(page, live_server, transactional_db) -> None:
     from dkp.core.personas import build_guild
     from dkp.raids.tests.samples import FIXTURES

@@ -3,48 +3,9 @@
 Runs where Debian's Chromium is installed (CI installs it); elsewhere it is skipped with the reason.
 """
 
-import os
-import shutil
+from dkp.core.browser_testing import needs_chromium
 
-import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-quic",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-@pytest.fixture
-def demo_guild(transactional_db):
-    from django.core.management import call_command
-
-    call_command("load_demo")
+pytestmark = needs_chromium
 
 
 def sign_in_as(page, live_server, username):
