@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from dkp.raids.models import MemberAttendanceSummary
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from dkp.raids.models import MemberAttendanceSummary, Raid, RaidTick
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -36,3 +39,14 @@ def attendance_30(user: User, *, pool: DkpPool | None = None) -> Decimal:
         MemberAttendanceSummary.objects.filter(user_id=user.pk, pool=pool).values_list("percent_30", flat=True).first()
     )
     return NO_ATTENDANCE if percent is None else percent
+
+
+def raids_with_tick_counts() -> QuerySet[Raid]:
+    """Raid nights, newest first, each with how many ticks were held (a deleted tick has no
+    attendance left and does not count)."""
+    held = RaidTick.objects.held().filter(raid=OuterRef("pk")).order_by().values("raid")
+    return (
+        Raid.objects.select_related("event__pool")
+        .annotate(tick_count=Coalesce(Subquery(held.annotate(count=Count("pk")).values("count")), 0))
+        .order_by("-starts_at")
+    )

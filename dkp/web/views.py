@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +24,7 @@ from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
 from dkp.points.selectors import STANDINGS_ORDERINGS, balances_over_time, standings_table, user_ledger
 from dkp.raids.missed import missed_ticks_of
 from dkp.raids.models import Raid, RaidAttendance, RaidTick
+from dkp.raids.selectors import raids_with_tick_counts
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
 
 
@@ -57,9 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "role_group": role_group,
         "classes": EqClass.choices,
         "roles": [(r.value, r.label) for r in RoleGroup if r not in (RoleGroup.GUEST, RoleGroup.APPLICANT)],
-        "recent_raids": Raid.objects.select_related("event")
-        .annotate(tick_count=Count("ticks"))
-        .order_by("-starts_at")[:5],
+        "recent_raids": raids_with_tick_counts()[:5],
         "recent_loot": LootDistribution.objects.select_related("item", "user")[:8],
     }
     template = "web/_standings_table.html" if request.htmx else "web/home.html"  # type: ignore[attr-defined]
@@ -174,11 +173,7 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
 
 def raid_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_GUILD)
-    raids = (
-        Raid.objects.select_related("event__pool")
-        .annotate(tick_count=Count("ticks", distinct=True), points=Sum("ticks__value", distinct=True))
-        .order_by("-starts_at")
-    )
+    raids = raids_with_tick_counts()
     return render(request, "web/raid_list.html", {"raids": Paginator(raids, 30).get_page(request.GET.get("page"))})
 
 

@@ -132,3 +132,15 @@ def test_demo_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, g
     assert response["Location"] == "/raids/"
     response = client.post(reverse("web:demo_sign_in"), {"username": username, "next": "https://evil.example/"})
     assert response["Location"] == reverse("web:home")
+
+
+def test_raid_list_counts_only_ticks_that_were_held(client, guild):
+    from dkp.raids.services import delete_tick
+
+    client.force_login(guild.good_member)
+    page = client.get(reverse("web:raids"))
+    assert [raid.tick_count for raid in page.context["raids"]] == [10]
+    delete_tick(tick=guild.ticks[0], actor=guild.officer, reason="entered by mistake")
+    page = client.get(reverse("web:raids"))
+    assert [raid.tick_count for raid in page.context["raids"]] == [9]
+    assert client.get(reverse("web:home")).context["recent_raids"][0].tick_count == 9
