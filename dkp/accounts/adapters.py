@@ -100,7 +100,7 @@ class DiscordSocialAccountAdapter(DefaultSocialAccountAdapter):
             user = sync_user_from_discord(
                 user=sociallogin.user if sociallogin.is_existing else None,
                 discord_id=str(sociallogin.account.uid),
-                profile=extra_data,  # type: ignore[arg-type]
+                profile=extra_data,  # type: ignore[arg-type]  # allauth's dict; the profile was validated by the client
                 member=member,
             )
             if sociallogin.is_existing:

@@ -111,7 +111,7 @@ class UserViewSet(
             raise Forbidden("Only officers read other people's ledgers.")
         entries = self.filter_queryset_for(user_ledger(user_id=person.pk))
         page = self.paginate_queryset(entries)  # type: ignore[arg-type]  # another model than the viewset's
-        return self.get_paginated_response(PointEntrySerializer(page, many=True).data)  # type: ignore[arg-type]
+        return self.get_paginated_response(PointEntrySerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
 
     def filter_queryset_for(self, entries: QuerySet[PointEntry]) -> QuerySet[PointEntry]:
         pool = self.request.query_params.get("pool", "")

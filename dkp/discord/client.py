@@ -182,7 +182,7 @@ class DiscordClient:
         if not isinstance(data, dict) or "id" not in data or "username" not in data:
             raise DiscordUnavailable("Discord sent a profile we could not read.")
         data["id"] = str(data["id"])
-        return DiscordUser(**data)  # type: ignore[typeddict-item]
+        return DiscordUser(**data)  # type: ignore[typeddict-item]  # checked above; extra keys are Discord's
 
     def guild_member(self, *, access_token: str, guild_id: str) -> GuildMember:
         """The person's membership in the guild's Discord server; ``DiscordNotFound`` when not in it."""
@@ -190,7 +190,7 @@ class DiscordClient:
         if not isinstance(data, dict) or not isinstance(data.get("roles"), list):
             raise DiscordUnavailable("Discord sent a guild membership we could not read.")
         data["roles"] = [str(role_id) for role_id in data["roles"]]
-        return GuildMember(**data)  # type: ignore[typeddict-item]
+        return GuildMember(**data)  # type: ignore[typeddict-item]  # roles checked above; extra keys are Discord's
 
     # -- with the bot's token ----------------------------------------------------------------
 
@@ -200,7 +200,7 @@ class DiscordClient:
         if not isinstance(data, dict) or not isinstance(data.get("roles"), list):
             raise DiscordUnavailable("Discord sent a guild membership we could not read.")
         data["roles"] = [str(role_id) for role_id in data["roles"]]
-        return GuildMember(**data)  # type: ignore[typeddict-item]
+        return GuildMember(**data)  # type: ignore[typeddict-item]  # roles checked above; extra keys are Discord's
 
     def add_member_role(self, *, guild_id: str, user_id: str, role_id: str, reason: str = "") -> None:
         """Give a member a role (idempotent on Discord's side); ``reason`` goes to the server's audit log."""

@@ -39,21 +39,7 @@ class PoolSerializer(serializers.ModelSerializer[DkpPool]):
 
     class Meta:
         model = DkpPool
-        fields = [
-            "id",
-            "name",
-            "description",
-            "is_active",
-            "price_rule",
-            "minimum_bid",
-            "bid_increment",
-            "tag_caps",
-            "mains_outrank",
-            "visibility",
-            "decay_percent",
-            "decay_period_days",
-            "decay_floor",
-        ]
+        fields = ["id", *pools.POOL_FIELDS]
         read_only_fields = ["id"]
         extra_kwargs = {
             "decay_percent": {"min_value": 0, "max_value": 100},
@@ -188,7 +174,7 @@ class PoolViewSet(
             order=order if order in STANDINGS_ORDERINGS else "balance",
         )
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
-        return self.get_paginated_response(StandingSerializer(page, many=True).data)  # type: ignore[arg-type]
+        return self.get_paginated_response(StandingSerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
 
 
 @extend_schema_view(

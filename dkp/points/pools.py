@@ -15,26 +15,25 @@ if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.raids.models import Event
 
-POOL_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "is_active",
-        "price_rule",
-        "minimum_bid",
-        "bid_increment",
-        "tag_caps",
-        "mains_outrank",
-        "visibility",
-        "decay_percent",
-        "decay_period_days",
-        "decay_floor",
-    }
+# The settings officers may change on a pool, in the order the API shows them.
+POOL_FIELDS = (
+    "name",
+    "description",
+    "is_active",
+    "price_rule",
+    "minimum_bid",
+    "bid_increment",
+    "tag_caps",
+    "mains_outrank",
+    "visibility",
+    "decay_percent",
+    "decay_period_days",
+    "decay_floor",
 )
 
 
 def _check_pool_rules(changes: dict[str, Any]) -> None:
-    unknown = set(changes) - POOL_FIELDS
+    unknown = set(changes) - set(POOL_FIELDS)
     if unknown:
         raise InvalidInput(f"Pools have no {', '.join(sorted(unknown))}.", code="invalid_field")
     if "name" in changes:

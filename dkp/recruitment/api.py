@@ -228,14 +228,14 @@ class CommentEditInputSerializer(serializers.Serializer[ApplicationComment]):
 
 class QuestionInputSerializer(serializers.Serializer[ApplicationQuestion]):
     text = serializers.CharField(max_length=services.QUESTION_MAX)
-    required = serializers.BooleanField(default=True)  # type: ignore[assignment]
+    required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # a payload field named like Field.required
     position = serializers.IntegerField(min_value=0, max_value=32767, default=0)
     is_active = serializers.BooleanField(default=True)
 
 
 class QuestionPatchSerializer(serializers.Serializer[ApplicationQuestion]):
     text = serializers.CharField(max_length=services.QUESTION_MAX, required=False)
-    required = serializers.BooleanField(required=False)  # type: ignore[assignment]
+    required = serializers.BooleanField(required=False)  # type: ignore[assignment]  # a payload field named like Field.required
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
     is_active = serializers.BooleanField(required=False)
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dkp.accounts.models import User
 from dkp.characters.models import EqClass
 from dkp.core.errors import GuildError, InvalidInput, NotFound
+from dkp.core.http import HtmxHttpRequest
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, can, require
 from dkp.recruitment import page_helpers, selectors, services
@@ -241,7 +242,7 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def vote(request: HttpRequest, application_id: int) -> HttpResponse:
+def vote(request: HtmxHttpRequest, application_id: int) -> HttpResponse:
     """Cast or change your vote. htmx gets the vote panel back; a plain form goes back to the page."""
     voter = _signed_in(request)
     application = selectors.application_for(viewer=voter, application_id=application_id)
@@ -252,7 +253,7 @@ def vote(request: HttpRequest, application_id: int) -> HttpResponse:
     except GuildError as refused:
         error = refused.message
         status = refused.status
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # 200 even when refused, so htmx swaps the panel in and the reason shows where the buttons are.
         return render(
             request, "recruitment/_vote_panel.html", {**_vote_context(voter, application), "vote_error": error}
@@ -265,7 +266,7 @@ def vote(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment(request: HttpRequest, application_id: int) -> HttpResponse:
+def comment(request: HtmxHttpRequest, application_id: int) -> HttpResponse:
     """Add a comment (members, the applicant on their own application; officer-only for recruiters)."""
     author = _signed_in(request)
     application = selectors.application_for(viewer=author, application_id=application_id)
@@ -278,7 +279,7 @@ def comment(request: HttpRequest, application_id: int) -> HttpResponse:
         error = refused.message
         status = refused.status
     extra = {"comment_error": error, "comment_body": body if error else "", "comment_visibility": visibility}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = {**_comment_context(author, application), **extra}
         return render(request, "recruitment/_comments.html", context)
     if error:

@@ -18,6 +18,7 @@ from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import GuildError
+from dkp.core.http import HtmxHttpRequest
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
@@ -36,7 +37,7 @@ def _pool_from(request: HttpRequest) -> DkpPool | None:
     return pools.first()
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     """The guild's standings, or a welcome for visitors when standings are not public."""
     if not can(request.user, Capability.VIEW_GUILD):
         return render(request, "web/welcome.html")
@@ -61,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_raids": raids_with_tick_counts()[:5],
         "recent_loot": LootDistribution.objects.select_related("item", "user")[:8],
     }
-    template = "web/_standings_table.html" if request.htmx else "web/home.html"  # type: ignore[attr-defined]
+    template = "web/_standings_table.html" if request.htmx else "web/home.html"
     return render(request, template, context)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from dkp.accounts.models import ApiKey
+from dkp.accounts.models import ApiKey, User
 from dkp.core.personas import Guild
 
 
-def _signed_in(user: object) -> Client:
+def _signed_in(user: User) -> Client:
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     return client
 
 

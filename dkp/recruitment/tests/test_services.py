@@ -814,7 +814,7 @@ def test_the_list_counts_votes_in_one_query(
     apply(members.guest, questions, character_name="Gusmando")
     with django_assert_num_queries(1):
         rows = [
-            (a.character_name, a.applicant.name, a.yes_votes, a.no_votes, a.abstain_votes)  # type: ignore[attr-defined]
+            (a.character_name, a.applicant.name, a.yes_votes, a.no_votes, a.abstain_votes)  # type: ignore[attr-defined]  # counts annotated by the selector
             for a in selectors.applications_for(viewer=members.officer)
         ]
     assert rows == [("Gusmando", "Gus", 0, 0, 0), ("Abeline", "Abe", 1, 1, 0)]
