@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from dkp.accounts.api_views import ApiKeyViewSet, MeLedgerView, MeView, UserViewSet
 from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
 from dkp.core.api import not_found
+from dkp.loot.api import AuctionViewSet, ItemViewSet, LootViewSet
 from dkp.points.api import AdjustmentViewSet, EventViewSet, PoolViewSet
 from dkp.raids.api import GuildDumpViewSet, RaidViewSet, TickViewSet
 from dkp.raids.api_missed import MissedTickRequestViewSet
@@ -27,6 +28,9 @@ router.register("missed-tick-requests", MissedTickRequestViewSet, basename="miss
 router.register("applications", GuildApplicationViewSet, basename="application")
 router.register("application-comments", ApplicationCommentViewSet, basename="application-comment")
 router.register("application-questions", ApplicationQuestionViewSet, basename="application-question")
+router.register("items", ItemViewSet, basename="item")
+router.register("auctions", AuctionViewSet, basename="auction")
+router.register("loot", LootViewSet, basename="loot")
 
 v1 = [
     path("me/", MeView.as_view(), name="me"),

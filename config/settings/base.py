@@ -151,10 +151,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "raids.refresh_attendance",
         "schedule": crontab(hour=9, minute=15),  # 04:15 in US Eastern, after most raids end
     },
+    # Auctions close at their time by a task queued when they open; this sweep catches any the
+    # worker missed (a restart loses queued countdowns) so nobody waits on a stuck auction.
+    "close-due-auctions": {
+        "task": "loot.close_due_auctions",
+        "schedule": 60.0,
+    },
     # Announcements that Discord refused or missed (outage, rate limit) are tried again.
     "deliver-unsent-discord-announcements": {
         "task": "discord.deliver_unsent_outbox",
         "schedule": crontab(minute="*/10"),
+    },
+    # Decay is due by whole guild days since a pool last decayed (dkp/points/decay.py), so one run a
+    # day is enough and a repeated run the same day decays nothing.
+    "decay-due-pools-daily": {
+        "task": "points.decay_due_pools",
+        "schedule": crontab(hour=9, minute=45),  # after the nightly attendance refresh
     },
 }
 

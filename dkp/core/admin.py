@@ -152,6 +152,7 @@ class GuildSettingsAdmin(NoDeleteAdmin):
     fieldsets = (
         (None, {"fields": ("guild_name", "server_name", "time_zone")}),
         ("Visibility and recruitment", {"fields": ("standings_public", "vote_threshold_percent", "uses_trials")}),
+        ("Auctions", {"fields": ("auction_minutes",)}),
         ("Links and Discord", {"fields": ("item_link_template", "discord_announce_channel_id")}),
     )
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, CharacterTag, EqClass
 from dkp.characters.services import approve_claim, request_claim, transfer_character
+from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.roles import GUILD_MEMBERS, RoleGroup
 from dkp.eqlog.classes import EQ_CLASSES
@@ -37,7 +38,9 @@ from dkp.eqlog.raid_dump import (
     raid_dump_file_name,
     write_raid_dump,
 )
-from dkp.loot.services import award_loot, item_named
+from dkp.loot.models import Channel
+from dkp.loot.selectors import available_balance
+from dkp.loot.services import MAX_MINUTES, award_loot, close_auction, item_named, open_auction, place_bid
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry, PriceRule, UserPointsSummary
 from dkp.points.services import adjust_points, apply_decay
 from dkp.raids.attendance import refresh_attendance_summaries
@@ -305,6 +308,7 @@ class _DemoBuilder:
         self._missed_tick_requests()
         self._recruitment()
         refresh_attendance_summaries()  # so the standings show real attendance from the first page
+        self._auctions()
         return self._report()
 
     def _settings(self) -> None:
@@ -901,6 +905,48 @@ class _DemoBuilder:
             ApplicationComment.objects.filter(pk=comment.pk).update(created_at=at, updated_at=at)
 
     # --- what was made ------------------------------------------------------------------------------
+
+    def _auctions(self) -> None:
+        """Tonight's loot: three auctions already closed (winners, prices, a tie-break) and four still open.
+
+        The open ones run for a day so the demo has live auctions to bid on whenever it is opened.
+        Bids go through the same service as the web, each within the bidder's available balance.
+        """
+        pool = self.pools["Main"]
+        raid = Raid.objects.filter(event__pool=pool).order_by("-starts_at").first()
+        loot = self.event_loot[raid.event.name] if raid is not None else ("Cloak of Flames",)
+        bidders = list(
+            User.objects.filter(
+                role_group__in=GUILD_MEMBERS,
+                point_summaries__pool=pool,
+                point_summaries__balance__gte=pool.minimum_bid * 4,
+            )
+            .exclude(username=DEMO_MARKER_USERNAME)
+            .order_by("username")
+        )
+        items = self.rng.sample(list(loot), k=min(len(loot), 7))
+        for number, item in enumerate(items):
+            still_open = number >= 3
+            auction = open_auction(
+                item=item,
+                pool=pool,
+                actor=self.officer,
+                quantity=2 if number == 4 else 1,
+                minutes=MAX_MINUTES if still_open else 5,
+                raid=raid,
+            )
+            for bidder in self.rng.sample(bidders, k=min(len(bidders), self.rng.randint(1 if still_open else 2, 5))):
+                available = available_balance(user_id=bidder.pk, pool_id=pool.pk, excluding_auction_id=auction.pk)
+                if available < pool.minimum_bid:
+                    continue
+                amount = 5 * round(self.rng.uniform(pool.minimum_bid, available * 0.4) / 5)
+                amount = min(max(amount, pool.minimum_bid), available)
+                try:
+                    place_bid(auction_id=auction.pk, user=bidder, amount=amount, channel=Channel.WEB, tag="main")
+                except GuildError:
+                    continue  # a cap or an alt-only bidder: the demo simply skips them
+            if not still_open:
+                close_auction(auction_id=auction.pk, actor=self.officer, early=True)
 
     def _report(self) -> DemoReport:
         counted: tuple[tuple[str, type[models.Model]], ...] = (

@@ -47,6 +47,9 @@ class GuildSettings(models.Model):
         help_text="Link to an item page; {id} is the EverQuest item id and {name} the item name.",
     )
     discord_announce_channel_id = models.CharField(max_length=20, blank=True)
+    auction_minutes = models.PositiveSmallIntegerField(
+        default=5, help_text="How long an auction stays open when the officer opening it doesn't say."
+    )
 
     class Meta:
         verbose_name = "guild settings"

@@ -1,8 +1,9 @@
 """Items, auctions, bids and loot in the officers' admin.
 
 Auctions and bids are run by the auction services (rules copied from the pool, balance checks,
-bid history), and an award is charged to the ledger; so apart from items this is for reading,
-and a wrong award is taken back with the "reverse" action, which refunds its price.
+bid history), and an award is charged to the ledger; so apart from items this is for reading.
+The actions call those services: close an auction now, cancel it, and reverse a wrong award
+(which refunds its price). The officers' loot console at /officer/loot/ does the same and more.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dkp.core.admin import (
     apply_to_each,
 )
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
-from dkp.loot.services import reverse_distribution
+from dkp.loot.services import cancel_auction, close_auction, reverse_distribution
 
 
 @admin.register(Item)
@@ -47,14 +48,51 @@ class BidInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("user", "auction__item")
 
 
+class BidHistoryInline(ReadOnlyTabularInline):
+    """Every action on the auction's bids, refusals included, newest first."""
+
+    model = BidHistory
+    fields = ("created_at", "user", "action", "amount", "channel", "reason")
+    ordering = ("-created_at", "-pk")
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BidHistory]:
+        return super().get_queryset(request).select_related("user")
+
+
 @admin.register(Auction)
 class AuctionAdmin(ReadOnlyAdmin):
     list_display = ("opened_at", "item", "pool", "quantity", "status", "closes_at", "closed_at", "opened_by", "raid")
     list_select_related = ("item", "pool", "opened_by", "raid__event")
-    list_filter = ("status", "pool")
-    search_fields = ("item__name",)
+    list_filter = ("status", "pool", ("raid", admin.EmptyFieldListFilter))
+    search_fields = ("item__name", "raid__event__name")
     date_hierarchy = "opened_at"
-    inlines = (BidInline,)
+    inlines = (BidInline, BidHistoryInline)
+    action_form = ReasonActionForm
+    actions = ("close_now", "cancel_auctions")
+
+    @admin.action(description="Close selected auctions now (award the winners)")
+    def close_now(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
+        officer = acting_officer(request)
+        apply_to_each(
+            self,
+            request,
+            queryset.select_related("item"),
+            lambda auction: close_auction(auction_id=auction.pk, actor=officer, early=True),
+            done=("Closed {count} auction.", "Closed {count} auctions."),
+        )
+
+    @admin.action(description="Cancel selected auctions (nobody is charged)")
+    def cancel_auctions(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
+        officer = acting_officer(request)
+        reason = action_reason(request) or f"Cancelled from the admin by {officer.name}"
+        apply_to_each(
+            self,
+            request,
+            queryset.select_related("item"),
+            lambda auction: cancel_auction(auction_id=auction.pk, actor=officer, reason=reason),
+            done=("Cancelled {count} auction.", "Cancelled {count} auctions."),
+        )
 
 
 @admin.register(ItemBid)
@@ -70,7 +108,7 @@ class ItemBidAdmin(ReadOnlyAdmin):
 class BidHistoryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "auction", "user", "action", "amount", "channel", "reason")
     list_select_related = ("auction__item", "user")
-    list_filter = ("action", "channel")
+    list_filter = ("action", "channel", "auction__pool")
     search_fields = ("user__username", "user__display_name", "auction__item__name", "reason")
     date_hierarchy = "created_at"
 
@@ -89,7 +127,7 @@ class LootDistributionAdmin(ReadOnlyAdmin):
         "awarded_by",
     )
     list_select_related = ("item", "user", "pool", "raid__event", "awarded_by")
-    list_filter = ("is_reversed", "pool")
+    list_filter = ("is_reversed", "pool", ("auction", admin.EmptyFieldListFilter))
     search_fields = ("item__name", "character_name", "user__username", "user__display_name")
     date_hierarchy = "awarded_at"
     action_form = ReasonActionForm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from dkp.characters.models import CharacterTag
 from dkp.core.models import TimeStamped
@@ -91,6 +92,9 @@ class ItemBid(TimeStamped):
     amount = models.PositiveIntegerField()
     tag = models.CharField(max_length=4, choices=CharacterTag.choices, default=CharacterTag.MAIN)
     status = models.CharField(max_length=9, choices=BidStatus.choices, default=BidStatus.LIVE)
+    amount_set_at = models.DateTimeField(
+        default=timezone.now, help_text="When the current amount was placed; the earlier of two equal bids wins a tie."
+    )
 
     class Meta:
         ordering = ["auction", "-amount", "created_at"]

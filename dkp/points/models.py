@@ -39,6 +39,9 @@ class DkpPool(TimeStamped):
     decay_percent = models.PositiveSmallIntegerField(default=0)
     decay_period_days = models.PositiveSmallIntegerField(default=30)
     decay_floor = models.PositiveIntegerField(default=0)
+    last_decayed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the pool's balances last decayed; the next decay is a period later."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -12,31 +12,17 @@ from rest_framework.test import APIClient
 from dkp.accounts.keys import create_api_key
 from dkp.accounts.models import ApiKey
 from dkp.characters.models import EqClass
+from dkp.core.api_testing import error_body, session_client
 from dkp.core.personas import TICK_VALUE, Guild
 from dkp.points.models import PointAdjustment, PointEntry, UserPointsSummary
-
-
-def _client(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def _balance(guild: Guild, user: Any) -> int:
     return UserPointsSummary.objects.get(user=user, pool=guild.pool).balance
 
 
-def _assert_error_shape(response: Any) -> dict[str, Any]:
-    body = response.json()
-    assert isinstance(body["error"], str)
-    assert body["error"]
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    return body
-
-
 def test_me_shows_characters_and_balances_per_pool(guild: Guild) -> None:
-    body = _client(guild.good_member).get(reverse("api:me")).json()
+    body = session_client(guild.good_member).get(reverse("api:me")).json()
     assert body["username"] == "gwen"
     assert body["discord_id"] == guild.good_member.discord_id
     assert body["role_group"] == "member"
@@ -56,7 +42,7 @@ def test_me_shows_characters_and_balances_per_pool(guild: Guild) -> None:
 
 
 def test_standings_are_ordered_by_balance_and_filter_by_class_and_role(guild: Guild) -> None:
-    client = _client(guild.good_member)
+    client = session_client(guild.good_member)
     url = reverse("api:pool-standings", kwargs={"pk": guild.pool.pk})
     rows = client.get(url).json()["results"]
     balances = [r["balance"] for r in rows]
@@ -69,19 +55,19 @@ def test_standings_are_ordered_by_balance_and_filter_by_class_and_role(guild: Gu
 
 
 def test_own_ledger_is_readable_but_not_someone_elses(guild: Guild) -> None:
-    client = _client(guild.good_member)
+    client = session_client(guild.good_member)
     own = client.get(reverse("api:user-ledger", kwargs={"pk": guild.good_member.pk}))
     assert own.status_code == 200
     assert own.json()["count"] == 9
     assert client.get(reverse("api:me-ledger")).json()["count"] == 9
     other = client.get(reverse("api:user-ledger", kwargs={"pk": guild.poor_member.pk}))
     assert other.status_code == 403
-    _assert_error_shape(other)
+    error_body(other)
 
 
 def test_officer_adjustment_through_the_api_moves_the_balance(guild: Guild) -> None:
     before = _balance(guild, guild.poor_member)
-    response = _client(guild.officer).post(
+    response = session_client(guild.officer).post(
         reverse("api:adjustment-list"),
         {"user": guild.poor_member.pk, "pool": guild.pool.pk, "amount": -7, "reason": "late to pull"},
         format="json",
@@ -109,38 +95,38 @@ def test_officer_adjustment_through_the_api_moves_the_balance(guild: Guild) -> N
 def test_bad_adjustment_payload_is_refused_and_writes_nothing(guild: Guild, change: dict, status: int) -> None:
     payload = {"user": guild.poor_member.pk, "pool": guild.pool.pk, "amount": 5, "reason": "ok"} | change
     entries = PointEntry.objects.count()
-    response = _client(guild.officer).post(reverse("api:adjustment-list"), payload, format="json")
+    response = session_client(guild.officer).post(reverse("api:adjustment-list"), payload, format="json")
     assert response.status_code == status
-    _assert_error_shape(response)
+    error_body(response)
     assert PointEntry.objects.count() == entries
     assert not PointAdjustment.objects.exists()
 
 
 def test_missing_reason_names_the_field(guild: Guild) -> None:
     payload = {"user": guild.poor_member.pk, "pool": guild.pool.pk, "amount": 5}
-    response = _client(guild.officer).post(reverse("api:adjustment-list"), payload, format="json")
-    body = _assert_error_shape(response)
+    response = session_client(guild.officer).post(reverse("api:adjustment-list"), payload, format="json")
+    body = error_body(response)
     assert body["error"] == "invalid_input"
     assert "reason" in body["detail"]
     assert "reason" in body["fields"]
 
 
 def test_malformed_json_is_a_400_with_the_error_shape(guild: Guild) -> None:
-    response = _client(guild.officer).post(
+    response = session_client(guild.officer).post(
         reverse("api:adjustment-list"), data="{not json", content_type="application/json"
     )
     assert response.status_code == 400
-    assert _assert_error_shape(response)["error"] == "parse_error"
+    assert error_body(response)["error"] == "parse_error"
 
 
 def test_unknown_pool_is_a_404_with_the_error_shape(guild: Guild) -> None:
-    response = _client(guild.good_member).get(reverse("api:pool-detail", kwargs={"pk": 999_999}))
+    response = session_client(guild.good_member).get(reverse("api:pool-detail", kwargs={"pk": 999_999}))
     assert response.status_code == 404
-    assert _assert_error_shape(response)["error"] == "not_found"
+    assert error_body(response)["error"] == "not_found"
 
 
 def test_api_key_secret_is_shown_once_and_revoking_stops_it(guild: Guild) -> None:
-    client = _client(guild.good_member)
+    client = session_client(guild.good_member)
     created = client.post(reverse("api:api-key-list"), {"name": "my script", "scopes": ["read"]}, format="json")
     assert created.status_code == 201, created.content
     secret = created.json()["secret"]
@@ -167,7 +153,7 @@ def test_nobody_revokes_someone_elses_key_through_the_list(guild: Guild) -> None
     key, _ = create_api_key(
         owner=guild.poor_member, name="pip", scopes=["read"], expires_at=None, actor=guild.poor_member
     )
-    response = _client(guild.good_member).delete(reverse("api:api-key-detail", kwargs={"pk": key.pk}))
+    response = session_client(guild.good_member).delete(reverse("api:api-key-detail", kwargs={"pk": key.pk}))
     assert response.status_code == 404
     key.refresh_from_db()
     assert key.revoked_at is None
@@ -177,38 +163,38 @@ def test_nobody_revokes_someone_elses_key_through_the_list(guild: Guild) -> None
     "payload", [{"name": "x", "scopes": []}, {"name": "x", "scopes": ["admin"]}, {"scopes": ["read"]}]
 )
 def test_bad_api_key_requests_are_refused(guild: Guild, payload: dict) -> None:
-    response = _client(guild.good_member).post(reverse("api:api-key-list"), payload, format="json")
+    response = session_client(guild.good_member).post(reverse("api:api-key-list"), payload, format="json")
     assert response.status_code == 400
-    _assert_error_shape(response)
+    error_body(response)
     assert not ApiKey.objects.exists()
 
 
 def test_officer_sets_a_role_group(guild: Guild) -> None:
     url = reverse("api:user-detail", kwargs={"pk": guild.applicant.pk})
-    response = _client(guild.officer).patch(url, {"role_group": "member"}, format="json")
+    response = session_client(guild.officer).patch(url, {"role_group": "member"}, format="json")
     assert response.status_code == 200
     guild.applicant.refresh_from_db()
     assert guild.applicant.role_group == "member"
-    bad = _client(guild.officer).patch(url, {"role_group": "king"}, format="json")
+    bad = session_client(guild.officer).patch(url, {"role_group": "king"}, format="json")
     assert bad.status_code == 400
-    _assert_error_shape(bad)
+    error_body(bad)
 
 
 def test_member_claims_a_character_and_an_officer_approves(guild: Guild) -> None:
     from dkp.core.personas import make_character
 
     character = make_character("Lostsoul", eq_class=EqClass.MONK)
-    claim = _client(guild.poor_member).post(
+    claim = session_client(guild.poor_member).post(
         reverse("api:character-claim", kwargs={"pk": character.pk}), {}, format="json"
     )
     assert claim.status_code == 201
-    again = _client(guild.poor_member).post(
+    again = session_client(guild.poor_member).post(
         reverse("api:character-claim", kwargs={"pk": character.pk}), {}, format="json"
     )
     assert again.status_code == 409
-    _assert_error_shape(again)
-    assert _client(guild.good_member).get(reverse("api:claim-list")).json()["count"] == 0
-    approved = _client(guild.officer).post(
+    error_body(again)
+    assert session_client(guild.good_member).get(reverse("api:claim-list")).json()["count"] == 0
+    approved = session_client(guild.officer).post(
         reverse("api:claim-approve", kwargs={"pk": claim.json()["id"]}), {}, format="json"
     )
     assert approved.status_code == 200
@@ -217,7 +203,7 @@ def test_member_claims_a_character_and_an_officer_approves(guild: Guild) -> None
 
 
 def test_lists_are_paginated_with_a_page_size(guild: Guild) -> None:
-    body = _client(guild.good_member).get(reverse("api:character-list"), {"page_size": 2}).json()
+    body = session_client(guild.good_member).get(reverse("api:character-list"), {"page_size": 2}).json()
     assert body["count"] == 5
     assert len(body["results"]) == 2
     assert body["next"]
@@ -232,13 +218,13 @@ def test_throttling_answers_429_with_retry_after(guild: Guild, monkeypatch: pyte
     monkeypatch.setattr(
         KeyOrUserRateThrottle, "THROTTLE_RATES", {**api_settings.DEFAULT_THROTTLE_RATES, "user": "2/min"}
     )
-    client = _client(guild.good_member)
+    client = session_client(guild.good_member)
     assert client.get(reverse("api:me")).status_code == 200
     assert client.get(reverse("api:me")).status_code == 200
     response = client.get(reverse("api:me"))
     assert response.status_code == 429
     assert int(response["Retry-After"]) >= 1
-    assert _assert_error_shape(response)["error"] == "throttled"
+    assert error_body(response)["error"] == "throttled"
     # Each API key has its own bucket, apart from the owner's session.
     _, secret = create_api_key(
         owner=guild.good_member, name="t", scopes=["read"], expires_at=None, actor=guild.good_member

@@ -1,5 +1,6 @@
 """The demo guild: loaded once into an empty database, believable on every page, and never loaded twice."""
 
+import datetime as dt
 import re
 import zoneinfo
 from decimal import Decimal
@@ -271,3 +272,20 @@ def test_if_empty_leaves_a_database_that_has_users_alone(db):
 
     assert "already has users" in output.getvalue()
     assert model_counts() == before
+
+
+def test_the_demo_has_live_auctions_to_bid_on_and_closed_ones_with_winners(demo):
+    from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid
+    from dkp.points.selectors import summary_differences
+
+    open_auctions = Auction.objects.filter(status=AuctionStatus.OPEN)
+    assert open_auctions.count() == 4
+    assert all(auction.closes_at - auction.opened_at >= dt.timedelta(hours=23) for auction in open_auctions)
+    assert ItemBid.objects.filter(auction__in=open_auctions, status=BidStatus.LIVE).exists()
+    awarded = Auction.objects.filter(status=AuctionStatus.AWARDED)
+    assert awarded.count() == 3
+    for auction in awarded:
+        assert auction.distributions.count() == 1
+        winner = auction.distributions.get()
+        assert winner.price <= auction.bids.get(user=winner.user).amount
+    assert summary_differences() == []

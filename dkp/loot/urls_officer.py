@@ -1,0 +1,17 @@
+"""Officer loot console: open auctions, watch, close, correct, direct awards."""
+
+from django.urls import path
+
+from dkp.loot import views_officer as views
+
+app_name = "loot_officer"
+urlpatterns = [
+    path("", views.console, name="console"),
+    path("open/", views.open_auctions, name="open"),
+    path("auctions/<int:auction_id>/close/", views.close_now, name="close"),
+    path("auctions/<int:auction_id>/extend/", views.extend, name="extend"),
+    path("auctions/<int:auction_id>/cancel/", views.cancel, name="cancel"),
+    path("awards/<int:distribution_id>/reverse/", views.reverse_award, name="reverse"),
+    path("awards/<int:distribution_id>/reaward/", views.reaward, name="reaward"),
+    path("award/", views.award, name="award"),
+]
