@@ -28,3 +28,22 @@ def demo_guild(transactional_db: None) -> None:
     from django.core.management import call_command
 
     call_command("load_demo")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_straggling_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Before the test database is dropped, end sessions a live-server request thread still holds.
+
+    A browser test's htmx poll can be mid-request when its test ends; the server thread finishes
+    after the test and keeps its PostgreSQL session, and dropping the database would then fail.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
