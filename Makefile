@@ -8,6 +8,9 @@
 #                when requirements change)
 #   make demo    migrate and load the demo guild
 #   make lint    ruff check, ruff format --check, mypy
+#   make bench   the benchmark guild (500 members, 10 years) on SQLite and a throwaway PostgreSQL,
+#                measured side by side, plus a raid-night load test on gunicorn; writes
+#                docs/benchmarks.md and docs/benchmarks.json (scripts/bench.sh; about 15 minutes)
 #   make fmt     ruff format and ruff's safe fixes
 #   make clean   caches and test reports (keeps .venv and the database); distclean: both too
 
@@ -25,7 +28,7 @@ SHELL := /bin/bash
 PIP_NOISE := is ignored: it is neither a file nor a directory
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test lint fmt clean distclean var-dirs
+.PHONY: help install run demo test lint bench fmt clean distclean var-dirs
 
 help:
 	@sed -n '1,/^$$/s/^# \{0,1\}//p' Makefile
@@ -63,6 +66,9 @@ test: install
 
 lint: install
 	@scripts/lint.sh
+
+bench: install
+	@scripts/bench.sh
 
 fmt: install
 	$(BIN)/ruff format .

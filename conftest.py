@@ -47,3 +47,11 @@ def _no_straggling_sessions(django_db_setup: None, django_db_blocker: Any) -> It
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache, as the database it sees starts empty too."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -164,7 +164,7 @@ class ClaimRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Charact
         return claims.filter(requester_id=self.request.user.pk)
 
     def _claim(self, pk: str) -> CharacterClaimRequest:
-        claim = self.get_queryset().filter(pk=int(pk) if pk.isdigit() else 0).first()
+        claim = self.get_queryset().filter(pk=int(pk) if pk.isascii() and pk.isdigit() and len(pk) <= 18 else 0).first()
         if claim is None:
             raise NotFound("No such claim request.")
         return claim

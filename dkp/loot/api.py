@@ -320,7 +320,7 @@ class LootFilter(django_filters.FilterSet):
 
 def _id(value: str, *, what: str) -> int:
     """A URL's id as a number the database can hold; anything else names no such thing (a 404)."""
-    if not (value.isdigit() and len(value) <= 18):
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise NotFound(f"There is no {what} {value[:20]!r}.", code=f"{what.replace(' ', '_')}_not_found")
     return int(value)
 

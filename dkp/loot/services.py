@@ -227,7 +227,7 @@ def parse_item_lines(text: str) -> list[tuple[str, int]]:
 
 
 def _whole_in_range(value: object, *, what: str, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(
@@ -303,7 +303,7 @@ def open_auctions(
 
 
 def _locked_auction(auction_id: int) -> Auction:
-    auction = Auction.objects.select_for_update().filter(pk=auction_id).first()
+    auction = Auction.objects.select_for_update(of=("self",)).select_related("pool").filter(pk=auction_id).first()
     if auction is None:
         raise NotFound(f"There is no auction {auction_id}.", code="auction_not_found")
     return auction
@@ -414,6 +414,8 @@ def _place(
         )
     now = timezone.now()
     bid = ItemBid.objects.filter(auction=auction, user=user).first()
+    if bid is not None:
+        bid.user = user  # the caller's answer shows the bidder; no second read of the same row
     if bid is None:
         bid = ItemBid.objects.create(
             auction=auction, user=user, character_name=name, amount=value, tag=tag, amount_set_at=now

@@ -92,7 +92,7 @@ def _chosen_raid(text: str) -> Raid | None:
     text = (text or "").strip()
     if not text:
         return None
-    raid = Raid.objects.filter(pk=int(text)).first() if text.isdigit() else None
+    raid = Raid.objects.filter(pk=int(text)).first() if text.isascii() and text.isdigit() else None
     if raid is None:
         raise InvalidInput("That raid is not there any more; choose another or none.", code="raid_not_found")
     return raid

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.cache import cache
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,7 +20,12 @@ from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
 from dkp.core.roles import Capability, RoleGroup
 from dkp.points import pools, services
 from dkp.points.models import DkpPool, PointAdjustment, UserPointsSummary
-from dkp.points.selectors import STANDINGS_ORDERINGS, standings_table
+from dkp.points.selectors import (
+    STANDINGS_CACHE_SECONDS,
+    STANDINGS_ORDERINGS,
+    standings_cache_key,
+    standings_table,
+)
 from dkp.raids.models import Event
 
 
@@ -167,14 +173,23 @@ class PoolViewSet(
         """The pool's standings with attendance, filtered by class and role group."""
         params = request.query_params
         order = params.get("ordering", "balance")
+        pool = self.get_object()
+        # Every reader gets the same answer until the standings change: cached under a key that
+        # changes with each ledger write and attendance refresh (see the standings page).
+        key = standings_cache_key(pool=pool, variant=f"api:{request.build_absolute_uri()}")
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached)
         rows = standings_table(
-            pool=self.get_object(),
+            pool=pool,
             eq_class=params.get("class", ""),
             role_group=params.get("role", ""),
             order=order if order in STANDINGS_ORDERINGS else "balance",
         )
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
-        return self.get_paginated_response(StandingSerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
+        response = self.get_paginated_response(StandingSerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
+        cache.set(key, response.data, STANDINGS_CACHE_SECONDS)
+        return response
 
 
 @extend_schema_view(

@@ -121,32 +121,66 @@ STANDINGS_ORDERINGS = {
 }
 
 
+def standings_cache_key(*, pool: DkpPool, variant: str) -> str:
+    """A cache key for a rendering of the pool's standings that changes whenever they change.
+
+    It carries the number of summary rows, the last summary write and the last attendance
+    refresh of the pool, so any ledger write or refresh makes a new key; ``variant`` is what else
+    the rendering depends on (filters, sort, page). Names and roles are not in it: a rename shows
+    when the cached rendering expires (a minute at most, see ``STANDINGS_CACHE_SECONDS``).
+    """
+    import hashlib
+
+    from django.db.models import Count, Max
+
+    from dkp.raids.models import MemberAttendanceSummary
+
+    points = UserPointsSummary.objects.filter(pool=pool).aggregate(rows=Count("id"), last=Max("updated_at"))
+    attendance = MemberAttendanceSummary.objects.filter(pool=pool).aggregate(last=Max("computed_at"))
+    version = f"{points['rows']}:{points['last']}:{attendance['last']}:{variant}"
+    return f"standings:{pool.pk}:" + hashlib.sha256(version.encode()).hexdigest()[:32]
+
+
+STANDINGS_CACHE_SECONDS = 60
+
+
 def standings_table(
     *, pool: DkpPool, eq_class: str = "", role_group: str = "", order: str = "balance"
 ) -> QuerySet[UserPointsSummary]:
     """The standings page: members with their main, points and attendance in the pool, one query.
 
-    Attendance comes from the member attendance summaries for the same pool; a member with no
-    summary yet shows 0%.
+    Attendance comes from the member attendance summaries for the same pool, joined once (a LEFT
+    JOIN, not a subquery per column per row); a member with no summary yet shows 0%.
     """
-    from django.db.models import OuterRef, Subquery
-
-    from dkp.raids.models import MemberAttendanceSummary
-
-    attendance = MemberAttendanceSummary.objects.filter(user=OuterRef("user_id"), pool=pool)
+    from django.db.models import FilteredRelation
 
     def percent(column: str) -> Coalesce:
         return Coalesce(
-            Subquery(attendance.values(column)[:1]),
+            F(f"pool_attendance__{column}"),
             Value(Decimal(0)),
             output_field=DecimalField(max_digits=5, decimal_places=2),
         )
 
-    rows = standings(pool=pool).annotate(
-        attendance_30=percent("percent_30"),
-        attendance_60=percent("percent_60"),
-        attendance_90=percent("percent_90"),
-        attendance_lifetime=percent("percent_lifetime"),
+    rows = (
+        standings(pool=pool)
+        # Only what the page and the API show: hydrating every timestamp of three models per row
+        # was most of the time spent on a 500-member pool.
+        .only(
+            *("user_id", "pool_id", "balance", "earned", "spent", "adjusted", "decayed", "lifetime_earned"),
+            *("user__username", "user__display_name", "user__discord_username", "user__role_group"),
+            *("user__main_character__name", "user__main_character__eq_class"),
+        )
+        .annotate(
+            pool_attendance=FilteredRelation(
+                "user__attendance_summaries", condition=Q(user__attendance_summaries__pool=pool)
+            )
+        )
+        .annotate(
+            attendance_30=percent("percent_30"),
+            attendance_60=percent("percent_60"),
+            attendance_90=percent("percent_90"),
+            attendance_lifetime=percent("percent_lifetime"),
+        )
     )
     if eq_class:
         rows = rows.filter(user__main_character__eq_class=eq_class)

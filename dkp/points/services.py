@@ -36,6 +36,9 @@ def require_whole_points(amount: object, *, what: str = "amount", allow_negative
 
 def locked_summary(*, user: User, pool: DkpPool) -> UserPointsSummary:
     """The user's summary row in the pool, created if missing, locked until the transaction ends."""
+    summary = UserPointsSummary.objects.select_for_update().filter(user=user, pool=pool).first()
+    if summary is not None:
+        return summary
     UserPointsSummary.objects.bulk_create([UserPointsSummary(user=user, pool=pool)], ignore_conflicts=True)
     return UserPointsSummary.objects.select_for_update().get(user=user, pool=pool)
 
@@ -341,7 +344,7 @@ def reverse_entry(*, entry: PointEntry, actor: User | None, reason: str) -> Poin
 
 def get_pool(name_or_id: str | int) -> DkpPool:
     try:
-        if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+        if isinstance(name_or_id, int) or (str(name_or_id).isascii() and str(name_or_id).isdigit()):
             return DkpPool.objects.get(pk=int(name_or_id))
         return DkpPool.objects.get(name__iexact=str(name_or_id))
     except DkpPool.DoesNotExist:

@@ -51,7 +51,7 @@ def _parse_amount(text: str) -> int:
 
 
 def _chosen(queryset: Any, value: str, *, missing: str) -> Any:
-    chosen = queryset.filter(pk=int(value)).first() if value.isdigit() else None
+    chosen = queryset.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
     if chosen is None:
         raise InvalidInput(missing, code="required")
     return chosen

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -22,7 +25,14 @@ from dkp.core.http import HtmxHttpRequest
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
-from dkp.points.selectors import STANDINGS_ORDERINGS, balances_over_time, standings_table, user_ledger
+from dkp.points.selectors import (
+    STANDINGS_CACHE_SECONDS,
+    STANDINGS_ORDERINGS,
+    balances_over_time,
+    standings_cache_key,
+    standings_table,
+    user_ledger,
+)
 from dkp.raids.missed import missed_ticks_of
 from dkp.raids.models import Raid, RaidAttendance, RaidTick
 from dkp.raids.selectors import raids_with_tick_counts
@@ -32,7 +42,7 @@ from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ti
 def _pool_from(request: HttpRequest) -> DkpPool | None:
     pools = DkpPool.objects.filter(is_active=True).order_by("pk")
     wanted = request.GET.get("pool", "")
-    if wanted.isdigit():
+    if wanted.isascii() and wanted.isdigit():
         return pools.filter(pk=int(wanted)).first() or pools.first()
     return pools.first()
 
@@ -45,25 +55,43 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     order = request.GET.get("sort", "balance")
     eq_class = request.GET.get("class", "")
     role_group = request.GET.get("role", "")
-    rows = (
-        standings_table(pool=pool, eq_class=eq_class, role_group=role_group, order=order)
-        if pool
-        else UserPointsSummary.objects.none()
-    )
+    order = order if order in STANDINGS_ORDERINGS else "balance"
+    table = {"pool": pool, "order": order, "eq_class": eq_class, "role_group": role_group}
+    standings_html = _standings_html(table)
+    if request.htmx:
+        return HttpResponse(standings_html)
     context = {
-        "pool": pool,
+        **table,
+        "standings_html": standings_html,
         "pools": DkpPool.objects.filter(is_active=True).order_by("name"),
-        "rows": rows,
-        "order": order if order in STANDINGS_ORDERINGS else "balance",
-        "eq_class": eq_class,
-        "role_group": role_group,
         "classes": EqClass.choices,
         "roles": [(r.value, r.label) for r in RoleGroup if r not in (RoleGroup.GUEST, RoleGroup.APPLICANT)],
         "recent_raids": raids_with_tick_counts()[:5],
         "recent_loot": LootDistribution.objects.select_related("item", "user")[:8],
     }
-    template = "web/_standings_table.html" if request.htmx else "web/home.html"
-    return render(request, template, context)
+    return render(request, "web/home.html", context)
+
+
+def _standings_html(table: dict[str, Any]) -> str:
+    """The standings table, rendered once per change of the standings and reused by every reader.
+
+    Everyone who may see standings sees the same table, and a 500-member table takes far longer to
+    render than to look up, so the rendering is cached under a key that changes with every ledger
+    write and attendance refresh in the pool (``standings_cache_key``).
+    """
+    pool = table["pool"]
+    if pool is None:
+        return render_to_string("web/_standings_table.html", {**table, "rows": UserPointsSummary.objects.none()})
+    variant = f"page:{table['eq_class']}:{table['role_group']}:{table['order']}"
+    key = standings_cache_key(pool=pool, variant=variant)
+    html = cache.get(key)
+    if html is None:
+        rows = standings_table(
+            pool=pool, eq_class=table["eq_class"], role_group=table["role_group"], order=table["order"]
+        )
+        html = render_to_string("web/_standings_table.html", {**table, "rows": rows})
+        cache.set(key, html, STANDINGS_CACHE_SECONDS)
+    return str(html)
 
 
 def _balance_chart(series: dict[int, list[tuple[dt.date, int]]], pool_names: dict[int, str]) -> dict[str, object]:

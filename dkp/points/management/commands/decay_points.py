@@ -21,7 +21,7 @@ def _whole(text: str | None, *, option: str, low: int, high: int) -> int | None:
     if text is None:
         return None
     cleaned = text.strip()
-    if not cleaned.isdigit() or not low <= int(cleaned) <= high:
+    if not (cleaned.isascii() and cleaned.isdigit()) or not low <= int(cleaned) <= high:
         raise CommandError(f"{option} must be a whole number from {low} to {high:,}, not {text!r}.")
     return int(cleaned)
 
