@@ -34,11 +34,12 @@ class GuildTimeZoneMiddleware:
 
         from dkp.core.models import GuildSettings
 
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(GuildSettings.load().time_zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
+        with GuildSettings.for_request() as guild:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(guild.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -63,7 +67,30 @@ class GuildSettings(models.Model):
     def __str__(self) -> str:
         return self.guild_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if _request_settings.get() is not None:
+            _request_settings.set(self)  # the rest of this request sees the change
+
     @classmethod
     def load(cls) -> GuildSettings:
+        """The settings row; inside ``for_request()`` the one read at the start of the request."""
+        remembered = _request_settings.get()
+        if remembered is not None:
+            return remembered
         settings, _ = cls.objects.get_or_create(pk=1)
         return settings
+
+    @classmethod
+    @contextmanager
+    def for_request(cls) -> Iterator[GuildSettings]:
+        """Read the row once for a whole request: middleware, context processor, roles and views."""
+        token = _request_settings.set(cls.load())
+        try:
+            yield _request_settings.get() or cls.load()
+        finally:
+            _request_settings.reset(token)
+
+
+# The row read at the start of the current request (per thread and per task), if any.
+_request_settings: ContextVar[GuildSettings | None] = ContextVar("guild_settings", default=None)
