@@ -52,6 +52,7 @@ from django.utils import timezone
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterOwnership, CharacterTag, EqClass
+from dkp.core.demo import RAID_CLASS_WEIGHTS
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.models import GuildSettings
 from dkp.core.roles import RoleGroup
@@ -247,25 +248,6 @@ _COMMENTS = (
 )
 # fmt: on
 
-# Raid make-up: many of what raids need most, at least one of everything.
-_CLASS_WEIGHTS = {
-    EqClass.WARRIOR: 5,
-    EqClass.CLERIC: 6,
-    EqClass.ENCHANTER: 3,
-    EqClass.SHAMAN: 3,
-    EqClass.DRUID: 3,
-    EqClass.WIZARD: 3,
-    EqClass.MAGICIAN: 2,
-    EqClass.NECROMANCER: 2,
-    EqClass.BARD: 3,
-    EqClass.ROGUE: 4,
-    EqClass.MONK: 3,
-    EqClass.RANGER: 2,
-    EqClass.PALADIN: 3,
-    EqClass.SHADOW_KNIGHT: 3,
-    EqClass.BEASTLORD: 2,
-    EqClass.BERSERKER: 2,
-}
 
 # What the final table counts, in the order it prints.
 _LABELS: dict[type[models.Model], str] = {
@@ -507,14 +489,14 @@ def _plan_people(users: int, rng: random.Random) -> tuple[list[_Person], list[_C
         person.discord_id = _snowflake(rng)
         person.display_name = main_name if rng.random() < 0.6 else main_name[: rng.randint(3, 5)]
         if not person.raids:
-            eq_class = rng.choices(list(_CLASS_WEIGHTS), weights=list(_CLASS_WEIGHTS.values()))[0]
+            eq_class = rng.choices(list(RAID_CLASS_WEIGHTS), weights=list(RAID_CLASS_WEIGHTS.values()))[0]
             person.applied_name = (main_name, eq_class, rng.randint(55, 70))
             continue
         person.chars.append(_Char(0, main_name, next(class_of_main), rng.randint(60, 70), "main", rng.choice(_RACES)))
         alts = rng.choices((0, 1, 2), weights=(0.5, 0.38, 0.12))[0]
         boxes = rng.choices((0, 1), weights=(0.8, 0.2))[0]
         for tag in [CharacterTag.ALT] * alts + [CharacterTag.BOX] * boxes:
-            eq_class = rng.choices(list(_CLASS_WEIGHTS), weights=list(_CLASS_WEIGHTS.values()))[0]
+            eq_class = rng.choices(list(RAID_CLASS_WEIGHTS), weights=list(RAID_CLASS_WEIGHTS.values()))[0]
             level = rng.randint(55, 70) if tag == CharacterTag.ALT else rng.randint(50, 65)
             person.chars.append(_Char(0, names.new(), eq_class, level, tag, rng.choice(_RACES)))
         for char in person.chars:
@@ -526,7 +508,7 @@ def _plan_people(users: int, rng: random.Random) -> tuple[list[_Person], list[_C
     owned = sum(len(person.chars) for person in people)
     unclaimed = []
     for _ in range(round(owned * UNCLAIMED_SHARE / (1 - UNCLAIMED_SHARE))):
-        eq_class = rng.choices(list(_CLASS_WEIGHTS), weights=list(_CLASS_WEIGHTS.values()))[0]
+        eq_class = rng.choices(list(RAID_CLASS_WEIGHTS), weights=list(RAID_CLASS_WEIGHTS.values()))[0]
         start = rng.uniform(0.0, 0.9)
         char = _Char(0, names.new(), eq_class, rng.randint(55, 70), "main", rng.choice(_RACES))
         char.window, char.rate = (start, min(1.0, start + rng.uniform(0.05, 0.4))), rng.uniform(0.1, 0.4)
@@ -543,7 +525,7 @@ def _snowflake(rng: random.Random) -> str:
 def _class_choices(rng: random.Random, count: int, *, cover: Sequence[str]) -> list[str]:
     """``count`` classes: every class in ``cover`` once, the rest by raid make-up, shuffled."""
     chosen = list(cover)[:count]
-    chosen += rng.choices(list(_CLASS_WEIGHTS), weights=list(_CLASS_WEIGHTS.values()), k=count - len(chosen))
+    chosen += rng.choices(list(RAID_CLASS_WEIGHTS), weights=list(RAID_CLASS_WEIGHTS.values()), k=count - len(chosen))
     rng.shuffle(chosen)
     return chosen
 

@@ -215,7 +215,7 @@ _NAME_ENDS = (
 # fmt: on
 
 # Raid make-up: many of what raids need most, at least one of everything.
-_CLASS_WEIGHTS = {
+RAID_CLASS_WEIGHTS = {
     EqClass.WARRIOR: 5,
     EqClass.CLERIC: 6,
     EqClass.ENCHANTER: 3,
@@ -367,8 +367,8 @@ class _DemoBuilder:
     def _class_choices(self, count: int, *, cover: Iterable[str] = ()) -> list[str]:
         """``count`` classes: first every class in ``cover``, then by raid make-up."""
         chosen = list(cover)[:count]
-        weights = list(_CLASS_WEIGHTS.values())
-        chosen += self.rng.choices(list(_CLASS_WEIGHTS), weights=weights, k=count - len(chosen))
+        weights = list(RAID_CLASS_WEIGHTS.values())
+        chosen += self.rng.choices(list(RAID_CLASS_WEIGHTS), weights=weights, k=count - len(chosen))
         self.rng.shuffle(chosen)
         return chosen
 
