@@ -27,6 +27,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from dkp.characters.models import Character, CharacterTag
+from dkp.core.db import retry_if_deadlocked
 from dkp.core.errors import Conflict, GuildError, InvalidInput, NotFound
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
@@ -493,8 +494,8 @@ def place_bid(
         raise ValueError(f"unknown channel {channel!r}")
     auction = close_if_due(_auction_or_404(auction_id))
     try:
-        with transaction.atomic():
-            return _place(
+        return retry_if_deadlocked(
+            lambda: transaction.atomic(_place)(
                 auction_id=auction.pk,
                 user=user,
                 amount=amount,
@@ -502,6 +503,7 @@ def place_bid(
                 tag=tag,
                 character_name=character_name,
             )
+        )
     except GuildError as error:
         with transaction.atomic():
             _record_refusal(auction=auction, user=user, amount=amount, channel=channel, error=error)
@@ -631,33 +633,38 @@ def close_auction(*, auction_id: int, actor: User | None, early: bool = False) -
     """
     if early and actor is not None:
         require(actor, Capability.MANAGE_GUILD)
-    with transaction.atomic():
-        auction = _locked_auction(auction_id)
-        now = timezone.now()
-        if auction.status != AuctionStatus.OPEN:
-            if early:
-                raise _not_open(auction)
-            return auction
-        if not early and auction.closes_at > now:
-            return auction
-        auction = Auction.objects.select_related("item", "pool", "raid").get(pk=auction.pk)
-        live = list(auction.bids.filter(status=BidStatus.LIVE).select_related("user").order_by("pk"))
-        contest = _contest(auction, live, quantity=auction.quantity)
-        winners = _award(auction, contest, contest.resolution.awards, actor)
-        won = {line["bid_id"] for line in winners}
-        auction.bids.filter(status=BidStatus.LIVE).exclude(pk__in=won).update(status=BidStatus.LOST, updated_at=now)
-        auction.status = AuctionStatus.AWARDED if winners else AuctionStatus.ROTTED
-        auction.closed_at = now if early else min(now, max(auction.closes_at, auction.opened_at))
+    return retry_if_deadlocked(lambda: _close(auction_id=auction_id, actor=actor, early=early))
+
+
+@transaction.atomic
+def _close(*, auction_id: int, actor: User | None, early: bool) -> Auction:
+    """One closing attempt, in one transaction: the auction row first, then the bidders' summaries."""
+    auction = _locked_auction(auction_id)
+    now = timezone.now()
+    if auction.status != AuctionStatus.OPEN:
         if early:
-            auction.closes_at = now
-        auction.outcome = {
-            **contest.resolution.as_json(),
-            "winners": winners,
-            "names": {str(bid.pk): bid.character_name for bid in live},
-            "passed_over": contest.notes,
-            "closed_by": actor.name if actor is not None else "",
-        }
-        auction.save(update_fields=["status", "closed_at", "closes_at", "outcome", "updated_at"])
+            raise _not_open(auction)
+        return auction
+    if not early and auction.closes_at > now:
+        return auction
+    auction = Auction.objects.select_related("item", "pool", "raid").get(pk=auction.pk)
+    live = list(auction.bids.filter(status=BidStatus.LIVE).select_related("user").order_by("pk"))
+    contest = _contest(auction, live, quantity=auction.quantity)
+    winners = _award(auction, contest, contest.resolution.awards, actor)
+    won = {line["bid_id"] for line in winners}
+    auction.bids.filter(status=BidStatus.LIVE).exclude(pk__in=won).update(status=BidStatus.LOST, updated_at=now)
+    auction.status = AuctionStatus.AWARDED if winners else AuctionStatus.ROTTED
+    auction.closed_at = now if early else min(now, max(auction.closes_at, auction.opened_at))
+    if early:
+        auction.closes_at = now
+    auction.outcome = {
+        **contest.resolution.as_json(),
+        "winners": winners,
+        "names": {str(bid.pk): bid.character_name for bid in live},
+        "passed_over": contest.notes,
+        "closed_by": actor.name if actor is not None else "",
+    }
+    auction.save(update_fields=["status", "closed_at", "closes_at", "outcome", "updated_at"])
     return auction
 
 
