@@ -1,7 +1,8 @@
 # EQ DKP developer commands. A newcomer needs two: `make run` and `make test`.
 #
 #   make run     install, migrate, load the demo guild when the database is empty, start
-#                web + worker/beat (honcho, Procfile) and print the address to open
+#                web + worker/beat (honcho, Procfile; + the Discord bot when DISCORD_BOT_TOKEN
+#                is set) and print the address to open
 #   make test    lint, then the suite on SQLite, then on a throwaway PostgreSQL when its
 #                server binaries are present; says which legs ran
 #   make install the virtualenv in .venv from the pinned requirements/dev.txt (only redone
@@ -52,10 +53,10 @@ run: install var-dirs
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo
-	@echo "--> starting web + worker/beat; EQ DKP will be at http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo "--> starting web + worker/beat$(if $(DISCORD_BOT_TOKEN), + the Discord bot,); EQ DKP will be at http://127.0.0.1:8000 (Ctrl-C stops all)"
 	@echo
 	@scripts/announce-url.sh 127.0.0.1 8000 & \
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile web worker$(if $(DISCORD_BOT_TOKEN), bot,)
 
 demo: install var-dirs
 	$(BIN)/python manage.py migrate --no-input

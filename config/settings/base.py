@@ -168,6 +168,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "points.decay_due_pools",
         "schedule": crontab(hour=9, minute=45),  # after the nightly attendance refresh
     },
+    # Role changes made in Discord while the bot was offline (no member-update event reached us) and
+    # pushes Discord refused or rate limited are caught up by a full pass over the server. Four times
+    # a day keeps the drift short while the member listing (one request per 1000 members) stays far
+    # from Discord's rate limits.
+    "reconcile-discord-roles": {
+        "task": "discord.reconcile_roles",
+        "schedule": crontab(minute=30, hour="*/6"),
+    },
 }
 
 DISCORD_CLIENT_ID = env.str("DISCORD_CLIENT_ID", default="")
@@ -177,6 +185,8 @@ DISCORD_GUILD_ID = env.str("DISCORD_GUILD_ID", default="")
 DISCORD_ROLE_IDS = env.str("DISCORD_ROLE_IDS", default="")
 DISCORD_OAUTH_BASE_URL = env.str("DISCORD_OAUTH_BASE_URL", default="https://discord.com")
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com/api/v10")
+# Where people reach the web app; the bot links to it (sign in, an auction's page, the long form).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from dkp.accounts.models import ApiKey, User
 from dkp.core.errors import Forbidden, GuildError, InvalidInput, NotFound
 from dkp.core.roles import Capability, RoleGroup, require
+from dkp.discord.role_sync import push_role_group_after_commit
 
 SECRET_PATTERN = re.compile(r"^dkp_([a-z0-9]{8})_([A-Za-z0-9_-]{20,100})$")
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
@@ -114,7 +115,11 @@ def key_of(*, owner: User, key_id: int) -> ApiKey:
 
 @transaction.atomic
 def set_role_group(*, user: User, role_group: str, actor: User) -> User:
-    """An officer changes a user's role group. Pushing it to Discord comes with the role sync."""
+    """An officer changes a user's role group; a changed group is pushed to Discord after commit.
+
+    ``role_group_changed_at`` marks the change as the app's, so Discord's older roles are not pulled
+    back over it before the push has landed (``dkp.discord.role_sync``).
+    """
     require(actor, Capability.MANAGE_GUILD)
     if role_group not in RoleGroup.values:
         raise InvalidInput(f"{role_group!r} is not a role group.", code="invalid_role_group")
@@ -123,5 +128,7 @@ def set_role_group(*, user: User, role_group: str, actor: User) -> User:
         raise InvalidInput("Officers cannot demote themselves; ask another officer.", code="self_demotion")
     if user.role_group != role_group:
         user.role_group = role_group
-        user.save(update_fields=["role_group"])
+        user.role_group_changed_at = timezone.now()
+        user.save(update_fields=["role_group", "role_group_changed_at"])
+        push_role_group_after_commit(user=user)
     return user

@@ -35,7 +35,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     main_character = models.ForeignKey(
         "characters.Character", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    discord_synced_at = models.DateTimeField(null=True, blank=True)
+    discord_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the app and Discord last agreed on the role group."
+    )
+    role_group_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the app last changed the role group; Discord is not pulled in until it has the change.",
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

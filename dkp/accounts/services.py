@@ -18,6 +18,7 @@ from dkp.accounts.models import User
 from dkp.core.roles import ROLE_PRECEDENCE, RoleGroup
 from dkp.discord.client import DiscordError, DiscordUser, GuildMember
 from dkp.discord.models import DiscordSyncLog
+from dkp.discord.role_sync import app_change_pending, push_role_group_after_commit
 
 _SNOWFLAKE = re.compile(r"^\d{1,20}$")
 
@@ -91,14 +92,22 @@ def sync_user_from_discord(
     if user is None:
         user = User(username=_free_username(profile["username"], discord_id), discord_id=discord_id)
     old_group = RoleGroup(user.role_group) if user.pk else RoleGroup.GUEST
+    # An officer's change that Discord has not got yet (a refused or queued push) outranks the
+    # roles Discord still shows: keep it and push it again rather than let sign-in undo it.
+    pending = bool(user.pk) and app_change_pending(user, now=timezone.now())
+    if pending:
+        new_group = old_group
 
     user.discord_id = discord_id
     user.discord_username = profile["username"][:100]
     user.display_name = (profile.get("global_name") or "")[:100]
     user.avatar = (profile.get("avatar") or "")[:200]
     user.role_group = new_group
-    user.discord_synced_at = timezone.now()
+    if not pending:
+        user.discord_synced_at = timezone.now()
     user.save()
+    if pending:
+        push_role_group_after_commit(user=user)
 
     if new_group != old_group:
         DiscordSyncLog.objects.create(

@@ -153,7 +153,10 @@ class GuildSettingsAdmin(NoDeleteAdmin):
         (None, {"fields": ("guild_name", "server_name", "time_zone")}),
         ("Visibility and recruitment", {"fields": ("standings_public", "vote_threshold_percent", "uses_trials")}),
         ("Auctions", {"fields": ("auction_minutes",)}),
-        ("Links and Discord", {"fields": ("item_link_template", "discord_announce_channel_id")}),
+        (
+            "Links and Discord",
+            {"fields": ("item_link_template", "discord_announce_channel_id", "discord_auction_channel_id")},
+        ),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

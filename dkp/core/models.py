@@ -51,6 +51,11 @@ class GuildSettings(models.Model):
         help_text="Link to an item page; {id} is the EverQuest item id and {name} the item name.",
     )
     discord_announce_channel_id = models.CharField(max_length=20, blank=True)
+    discord_auction_channel_id = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Discord channel where the bot posts auctions opened on the web; empty: the announcement channel.",
+    )
     auction_minutes = models.PositiveSmallIntegerField(
         default=5, help_text="How long an auction stays open when the officer opening it doesn't say."
     )

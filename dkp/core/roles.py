@@ -88,5 +88,6 @@ def can(user: User | Any | None, capability: Capability) -> bool:
 def require(user: User | Any | None, capability: Capability) -> None:
     """Raise ``Forbidden`` naming the capability when the user's role group lacks it."""
     if not can(user, capability):
-        role = role_of(user)
-        raise Forbidden(f"A {role.label.lower()} may not {capability.value}.")
+        role = role_of(user).label.lower()
+        article = "An" if role[0] in "aeiou" else "A"
+        raise Forbidden(f"{article} {role} may not {capability.value}.")

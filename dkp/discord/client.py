@@ -1,7 +1,8 @@
 """A small, typed client for the few Discord REST calls the app makes.
 
 Two kinds of call: with a person's OAuth2 token (sign-in: who they are, their guild membership)
-and with the bot's token (``DISCORD_BOT_TOKEN``: guild members, their roles, channel messages).
+and with the bot's token (``DISCORD_BOT_TOKEN``: guild members and the whole member list, their
+roles, channel messages).
 
 Every failure becomes a ``DiscordError`` that says what went wrong in words a guild officer can
 act on, and carries Discord's HTTP status, JSON error code and ``retry_after`` for the sync log.
@@ -25,6 +26,8 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 # Retries after a 429 before giving up, and the longest wait we sleep through inside one call.
 DEFAULT_RATE_LIMIT_RETRIES = 3
 DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 5.0
+# Discord's largest page of guild members (GET /guilds/{guild}/members?limit=).
+MAX_MEMBERS_PAGE_SIZE = 1000
 
 # Discord's JSON error codes we act on (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
 UNKNOWN_CHANNEL = 10003
@@ -145,8 +148,12 @@ class DiscordClient:
         max_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        members_page_size: int = MAX_MEMBERS_PAGE_SIZE,
     ) -> None:
+        if not 1 <= members_page_size <= MAX_MEMBERS_PAGE_SIZE:
+            raise ValueError(f"members_page_size must be 1..{MAX_MEMBERS_PAGE_SIZE}, not {members_page_size}")
         self.base_url = base_url.rstrip("/")
+        self.members_page_size = members_page_size
         self.timeout = timeout
         self.bot_token = bot_token
         self.rate_limit_retries = rate_limit_retries
@@ -202,6 +209,29 @@ class DiscordClient:
         data["roles"] = [str(role_id) for role_id in data["roles"]]
         return GuildMember(**data)  # type: ignore[typeddict-item]  # roles checked above; extra keys are Discord's
 
+    def list_members(self, *, guild_id: str) -> list[GuildMember]:
+        """Every member of the guild's Discord server, with their role ids, page by page.
+
+        Discord answers members in ascending user id; each page asks for those ``after`` the last id
+        seen, until a page comes back short. Any failure (after the rate-limit waits) raises, so a
+        caller never mistakes a partial list for the whole server.
+        """
+        members: list[GuildMember] = []
+        after = "0"
+        while True:
+            path = f"/guilds/{guild_id}/members?limit={self.members_page_size}&after={after}"
+            data = self._bot("GET", path)
+            if not isinstance(data, list):
+                raise DiscordUnavailable("Discord sent a member list we could not read.")
+            page = [_member_from(item) for item in data]
+            members.extend(page)
+            if len(page) < self.members_page_size:
+                return members
+            last = max(int(member["user"]["id"]) for member in page)
+            if last <= int(after):
+                raise DiscordUnavailable("Discord sent the same page of members twice.")
+            after = str(last)
+
     def add_member_role(self, *, guild_id: str, user_id: str, role_id: str, reason: str = "") -> None:
         """Give a member a role (idempotent on Discord's side); ``reason`` goes to the server's audit log."""
         self._bot("PUT", f"/guilds/{guild_id}/members/{user_id}/roles/{role_id}", reason=reason)
@@ -210,9 +240,11 @@ class DiscordClient:
         """Take a role from a member (idempotent on Discord's side)."""
         self._bot("DELETE", f"/guilds/{guild_id}/members/{user_id}/roles/{role_id}", reason=reason)
 
-    def post_message(self, *, channel_id: str, content: str) -> str:
-        """Post ``content`` to a channel as the bot, pinging nobody; returns Discord's message id."""
-        body = {"content": content, "allowed_mentions": {"parse": []}}
+    def post_message(self, *, channel_id: str, content: str, components: list[dict[str, Any]] | None = None) -> str:
+        """Post ``content`` (and buttons) to a channel as the bot, pinging nobody; returns Discord's message id."""
+        body: dict[str, Any] = {"content": content, "allowed_mentions": {"parse": []}}
+        if components:
+            body["components"] = components
         data = self._bot("POST", f"/channels/{channel_id}/messages", json=body)
         if not isinstance(data, dict) or not data.get("id"):
             raise DiscordUnavailable("Discord accepted the message but sent back something we could not read.")
@@ -288,6 +320,20 @@ class DiscordClient:
             except ValueError as exc:
                 raise DiscordUnavailable("Discord sent an answer we could not read.") from exc
         raise _error_for(response)
+
+
+def _member_from(item: Any) -> GuildMember:
+    """One entry of a member list; it always carries the user, whose id is the member's."""
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("roles"), list)
+        or not isinstance(item.get("user"), dict)
+        or not str(item["user"].get("id", "")).isdigit()
+    ):
+        raise DiscordUnavailable("Discord sent a member list we could not read.")
+    item["roles"] = [str(role_id) for role_id in item["roles"]]
+    item["user"]["id"] = str(item["user"]["id"])
+    return GuildMember(**item)  # type: ignore[typeddict-item]  # roles and user checked above; extra keys are Discord's
 
 
 def _error_for(response: httpx.Response, *, bot: bool = False) -> DiscordError:

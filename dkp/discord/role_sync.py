@@ -1,13 +1,27 @@
-"""Pushing a user's role group to their Discord roles, after the change that caused it commits.
+"""Keeping role groups and the guild's Discord roles in step, both ways.
+
+- Push: a change made in the app (an officer, recruitment) goes to the member's Discord roles after
+  the change commits (``push_role_group_after_commit``, ``push_role_group``).
+- Pull: a change made in Discord comes into the app, from the bot's member-update events
+  (``pull_member_roles``) and at sign-in (``dkp.accounts.services.sync_user_from_discord``).
+- Reconcile: a periodic pass over the whole server catches up what both missed (``reconcile_roles``).
+
+Who wins: the app's change, until Discord has it. ``User.role_group_changed_at`` marks the app's
+change and ``User.discord_synced_at`` the last moment both sides were known to agree; while the
+change is newer than the agreement, or less than ``APP_CHANGE_GRACE`` old, nothing is pulled.
+The grace covers our own push: it adds the new role before removing the old one, and the member
+update Discord sends in between still shows the old (perhaps higher) role.
 
 Only the managed roles (those named in ``DISCORD_ROLE_IDS``) are ever added or removed; any other
 role a member holds in Discord is left exactly as it is. The rule is ``role_changes`` (pure, no
-Discord, no database); ``push_role_group`` reads the member from Discord, applies the rule and
-writes every outcome to the Discord sync log under one ``run_id``.
+Discord, no database). Every change, skip and failure is written to the Discord sync log, with
+Discord's error code, under one ``run_id`` per push, pull or reconcile.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,13 +30,25 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
 from dkp.core.roles import RoleGroup
-from dkp.discord.client import DiscordClient, DiscordError, DiscordUnknownMember
+from dkp.discord.client import (
+    DiscordClient,
+    DiscordError,
+    DiscordNotConfigured,
+    DiscordRateLimited,
+    DiscordUnknownMember,
+)
 from dkp.discord.models import DiscordSyncLog
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+# How long after an app-side change Discord's roles are not pulled, even once the push has landed.
+APP_CHANGE_GRACE = dt.timedelta(seconds=60)
 
 
 def push_role_group_after_commit(*, user: User) -> None:
@@ -56,6 +82,19 @@ def role_changes(
     return add, remove
 
 
+def app_change_pending(user: User, *, now: dt.datetime) -> bool:
+    """True while the app's last change of ``user.role_group`` may not be in Discord yet."""
+    changed_at = user.role_group_changed_at
+    if changed_at is None:
+        return False
+    if user.discord_synced_at is None or changed_at > user.discord_synced_at:
+        return True
+    return now - changed_at < APP_CHANGE_GRACE
+
+
+# -- push ---------------------------------------------------------------------------------------
+
+
 @dataclass
 class PushResult:
     """What one push did; every line of it is also in the sync log under ``run_id``."""
@@ -65,6 +104,8 @@ class PushResult:
     removed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     skipped: str = ""
+    rate_limited: bool = False
+    error_codes: list[int] = field(default_factory=list)  # Discord's codes of the failures, e.g. 50013
 
     @property
     def in_step(self) -> bool:
@@ -75,7 +116,8 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
     """Make the user's managed Discord roles match their ``role_group`` now; never raises for Discord.
 
     Reads the user afresh, so a push queued by an older change applies the latest role group.
-    No transaction is held open across the HTTP calls: each log row commits on its own.
+    No transaction is held open across the HTTP calls: each log row commits on its own. A push
+    with nothing failed marks the user as in step with Discord (``discord_synced_at``).
     """
     from dkp.accounts.models import User
     from dkp.accounts.services import parse_role_ids
@@ -84,14 +126,14 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         result.skipped = f"No user with id {user_id}; nothing to push."
-        _log(result, user=None, action=DiscordSyncLog.Action.READ_MEMBER, role="", message=result.skipped)
+        _log(result.run_id, user=None, action=DiscordSyncLog.Action.READ_MEMBER, role="", message=result.skipped)
         return result
     group = RoleGroup(user.role_group)
 
     def skip(message: str, *, error: DiscordError | None = None) -> PushResult:
         result.skipped = message
         _log(
-            result,
+            result.run_id,
             user=user,
             action=DiscordSyncLog.Action.READ_MEMBER,
             role=group.value,
@@ -123,7 +165,7 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
     except DiscordError as exc:
         result.failed.append("member")
         _log(
-            result,
+            result.run_id,
             user=user,
             action=DiscordSyncLog.Action.READ_MEMBER,
             role=group.value,
@@ -134,6 +176,30 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
         return result
 
     add, remove = role_changes(member["roles"], group, managed)
+    _change_roles(client, result, guild_id=guild_id, user=user, add=add, remove=remove, managed=managed)
+    if not (result.failed or result.skipped):
+        _mark_in_step(user)
+    return result
+
+
+def _change_roles(
+    client: DiscordClient,
+    result: PushResult,
+    *,
+    guild_id: str,
+    user: User,
+    add: list[str],
+    remove: list[str],
+    managed: dict[str, RoleGroup],
+) -> None:
+    """Add, then remove, managed roles; each outcome goes to ``result`` and to the sync log.
+
+    A failure is logged with Discord's code and not retried here (the client has already waited out
+    short rate limits): the next push or reconcile tries again. The rest of the changes go on, except
+    after a 10007: the member has left, so their other roles are not asked for.
+    """
+    assert user.discord_id  # callers only change the roles of a linked account
+    group = RoleGroup(user.role_group)
     reason = f"EQ DKP: role group is now {group.label}"
     changes = [(DiscordSyncLog.Action.ADD_ROLE, role_id) for role_id in add]
     changes += [(DiscordSyncLog.Action.REMOVE_ROLE, role_id) for role_id in remove]
@@ -144,11 +210,25 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
         what = f"{'Add' if adding else 'Remove'} Discord role {role_id} ({role_name})"
         try:
             change(guild_id=guild_id, user_id=user.discord_id, role_id=role_id, reason=reason)
-        except DiscordError as exc:
-            # Logged with Discord's code and not retried here: the next push or reconcile tries again.
-            result.failed.append(role_id)
+        except DiscordUnknownMember as exc:
+            result.skipped = f"{what}: no longer in the guild's Discord server; their roles were left as they are."
             _log(
-                result,
+                result.run_id,
+                user=user,
+                action=action,
+                role=role_name,
+                message=f"{result.skipped} {_describe(exc)}",
+                outcome=DiscordSyncLog.Result.SKIPPED,
+                error=exc,
+            )
+            return
+        except DiscordError as exc:
+            result.failed.append(role_id)
+            result.rate_limited = result.rate_limited or isinstance(exc, DiscordRateLimited)
+            if exc.code:
+                result.error_codes.append(exc.code)
+            _log(
+                result.run_id,
                 user=user,
                 action=action,
                 role=role_name,
@@ -158,8 +238,333 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
             )
             continue
         (result.added if adding else result.removed).append(role_id)
-        _log(result, user=user, action=action, role=role_name, message=f"{what}: done")
-    return result
+        _log(result.run_id, user=user, action=action, role=role_name, message=f"{what}: done")
+
+
+def _mark_in_step(user: User) -> None:
+    """Discord now holds ``user``'s role group: record it, unless the app changed the group meanwhile."""
+    from dkp.accounts.models import User
+
+    User.objects.filter(
+        pk=user.pk, role_group=user.role_group, role_group_changed_at=user.role_group_changed_at
+    ).update(discord_synced_at=timezone.now())
+
+
+# -- pull ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pulled:
+    outcome: str  # "no_user", "skipped", "in_step" or "changed"
+    old: RoleGroup = RoleGroup.GUEST
+    new: RoleGroup = RoleGroup.GUEST
+
+
+def pull_member_roles(*, discord_id: str, role_ids: Iterable[str], reason: str) -> RoleGroup | None:
+    """Bring a member's Discord roles into their role group; the group they now have, or None.
+
+    Called by the bot on a member update (``reason``: "Discord member update"). The managed roles
+    decide the group (highest first; none held: guest); other roles are ignored. None, and nothing
+    written, for a Discord account nobody here has linked. None, with a SKIPPED log row, while an app
+    change is not yet in Discord (``app_change_pending``). A pull never queues a push back.
+    """
+    from dkp.accounts.services import parse_role_ids
+
+    try:
+        managed = parse_role_ids(settings.DISCORD_ROLE_IDS)
+    except ImproperlyConfigured as exc:
+        log.warning("Discord roles not pulled: %s", exc)
+        return None
+    if not managed:
+        # Without a mapping every member would read as a guest; never demote the guild for a missing setting.
+        log.warning("Discord roles not pulled: DISCORD_ROLE_IDS is empty.")
+        return None
+    pulled = _pull(
+        discord_id=str(discord_id), role_ids=list(role_ids), managed=managed, reason=reason, run_id=uuid.uuid4()
+    )
+    return pulled.new if pulled.outcome in ("in_step", "changed") else None
+
+
+@transaction.atomic
+def _pull(
+    *, discord_id: str, role_ids: list[str], managed: dict[str, RoleGroup], reason: str, run_id: uuid.UUID
+) -> _Pulled:
+    from dkp.accounts.models import User
+    from dkp.accounts.services import role_group_for
+
+    user = User.objects.select_for_update().filter(discord_id=discord_id).first()
+    if user is None:
+        return _Pulled("no_user")
+    now = timezone.now()
+    old = RoleGroup(user.role_group)
+    new = role_group_for(role_ids, role_map=managed)
+    if app_change_pending(user, now=now):
+        if new != old:
+            _log(
+                run_id,
+                user=user,
+                direction=DiscordSyncLog.Direction.FROM_DISCORD,
+                action=DiscordSyncLog.Action.SET_ROLE_GROUP,
+                role=new.value,
+                message=f"{old.value} → {new.value} not pulled ({reason}): the app's change to {old.value} "
+                "is not in Discord yet.",
+                outcome=DiscordSyncLog.Result.SKIPPED,
+            )
+        return _Pulled("skipped", old, new)
+    user.discord_synced_at = now
+    fields = ["discord_synced_at"]
+    if new != old:
+        user.role_group = new
+        fields.append("role_group")
+        _log(
+            run_id,
+            user=user,
+            direction=DiscordSyncLog.Direction.FROM_DISCORD,
+            action=DiscordSyncLog.Action.SET_ROLE_GROUP,
+            role=new.value,
+            message=f"{old.value} → {new.value} ({reason})",
+        )
+    user.save(update_fields=fields)
+    return _Pulled("changed" if new != old else "in_step", old, new)
+
+
+# -- reconcile ----------------------------------------------------------------------------------
+
+
+class Outcome:
+    PLANNED = "planned"
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class RoleChange:
+    """One user whose role group and Discord roles disagree, and what the reconcile did about it.
+
+    ``direction`` is a ``DiscordSyncLog.Direction``, or "" for a user not in the Discord server.
+    ``add``/``remove`` are the managed role ids a push changes (empty for a pull).
+    """
+
+    username: str
+    discord_id: str
+    direction: str
+    from_group: str
+    to_group: str
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    outcome: str = Outcome.PLANNED
+    note: str = ""
+
+    def line(self) -> str:
+        """The change as one line of the command's output, e.g. ``pip: app → Discord: +444 -111``."""
+        if self.direction == DiscordSyncLog.Direction.FROM_DISCORD:
+            text = f"{self.username}: Discord → app: {self.from_group} → {self.to_group}"
+        elif self.direction == DiscordSyncLog.Direction.TO_DISCORD:
+            roles = " ".join([f"+{role_id}" for role_id in self.add] + [f"-{role_id}" for role_id in self.remove])
+            text = f"{self.username}: app → Discord: {roles}"
+        else:
+            text = f"{self.username}: left as {self.from_group}"
+        if self.outcome in (Outcome.FAILED, Outcome.SKIPPED) and self.note:
+            text += f" ({self.outcome}: {self.note})"
+        return text
+
+
+@dataclass
+class ReconcileReport:
+    run_id: uuid.UUID
+    dry_run: bool
+    changes: list[RoleChange] = field(default_factory=list)
+    in_step: int = 0
+    discord_members: int = 0
+    members_without_account: int = 0
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for change in self.changes if change.outcome == outcome)
+
+    def summary(self) -> str:
+        """One line: how many changes and how they went, e.g. ``12 changes: 9 applied, 2 failed ...``."""
+        total = len(self.changes)
+        changes = f"{total} change{'' if total == 1 else 's'}"
+        if self.dry_run:
+            return (
+                f"{changes} planned ({self.count(Outcome.SKIPPED)} to skip). "
+                "Dry run: nothing was changed in the app or in Discord."
+            )
+        return (
+            f"{changes}: {self.count(Outcome.APPLIED)} applied, {self.count(Outcome.FAILED)} failed "
+            f"(see the Discord sync log), {self.count(Outcome.SKIPPED)} skipped"
+        )
+
+
+def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> ReconcileReport:
+    """Compare every linked user's role group with their roles in the Discord server and settle each.
+
+    Per user with a Discord account: an app change not yet in Discord is pushed (app → Discord);
+    otherwise Discord's roles are pulled (Discord → app). A user missing from the member list is
+    skipped and keeps their group: who left is an officer's call, and a short list must never
+    demote the guild. Discord members nobody here has linked are ignored.
+
+    Raises ``DiscordNotConfigured`` (nothing asked) when the bot token, server or role mapping is
+    missing, and the ``DiscordError`` when the member list cannot be read in full (logged first).
+    Failures of single changes are logged with Discord's code and the run goes on; after a rate
+    limit that was too long to wait out, the remaining pushes are skipped, not tried.
+    With ``dry_run`` the report lists the changes and nothing is written, in the app or in Discord.
+    """
+    from dkp.accounts.models import User
+    from dkp.accounts.services import parse_role_ids, role_group_for
+
+    client = client or DiscordClient.from_settings()
+    guild_id = settings.DISCORD_GUILD_ID
+    try:
+        managed = parse_role_ids(settings.DISCORD_ROLE_IDS)
+    except ImproperlyConfigured as exc:
+        raise DiscordNotConfigured(f"Roles not reconciled: {exc}") from exc
+    missing = [
+        name
+        for name, present in (
+            ("DISCORD_BOT_TOKEN (the bot's token)", client.has_bot_token),
+            ("DISCORD_GUILD_ID (the guild's Discord server)", bool(guild_id)),
+            ("DISCORD_ROLE_IDS (which Discord role means which role group)", bool(managed)),
+        )
+        if not present
+    ]
+    if missing:
+        raise DiscordNotConfigured(f"Roles not reconciled: set {' and '.join(missing)}.")
+
+    report = ReconcileReport(run_id=uuid.uuid4(), dry_run=dry_run)
+    try:
+        members = client.list_members(guild_id=guild_id)
+    except DiscordError as exc:
+        if not dry_run:
+            _log(
+                report.run_id,
+                user=None,
+                direction=DiscordSyncLog.Direction.FROM_DISCORD,
+                action=DiscordSyncLog.Action.READ_MEMBER,
+                role="",
+                message=f"Could not list the Discord server's members, so no role was reconciled: {_describe(exc)}",
+                outcome=DiscordSyncLog.Result.FAILED,
+                error=exc,
+            )
+        raise
+    roles_of = {member["user"]["id"]: member["roles"] for member in members if "user" in member}
+    # Read before the users: an app change committed after this moment is newer than any agreement
+    # recorded below, so it stays pending.
+    read_at = timezone.now()
+    users = list(User.objects.exclude(discord_id__isnull=True).exclude(discord_id="").order_by("username"))
+    report.discord_members = len(roles_of)
+    report.members_without_account = len(roles_of.keys() - {user.discord_id for user in users})
+    in_step: dict[str, list[int]] = {}
+    rate_limited = False
+
+    for user in users:
+        assert user.discord_id  # excluded above
+        group = RoleGroup(user.role_group)
+        roles = roles_of.get(user.discord_id)
+        if roles is None:
+            change = RoleChange(
+                user.username,
+                user.discord_id,
+                direction="",
+                from_group=group.value,
+                to_group=group.value,
+                outcome=Outcome.SKIPPED,
+                note="not in the Discord server",
+            )
+            report.changes.append(change)
+            if not dry_run:
+                _log(
+                    report.run_id,
+                    user=user,
+                    direction=DiscordSyncLog.Direction.FROM_DISCORD,
+                    action=DiscordSyncLog.Action.READ_MEMBER,
+                    role=group.value,
+                    message=f"Skipped: not in the Discord server, so the role group is left as {group.value} "
+                    "(whether someone who left keeps it is an officer's call).",
+                    outcome=DiscordSyncLog.Result.SKIPPED,
+                )
+            continue
+
+        discord_group = role_group_for(roles, role_map=managed)
+        if app_change_pending(user, now=read_at):
+            add, remove = role_changes(roles, group, managed)
+            if not (add or remove):
+                in_step.setdefault(group.value, []).append(user.pk)
+                continue
+            change = RoleChange(
+                user.username,
+                user.discord_id,
+                direction=DiscordSyncLog.Direction.TO_DISCORD,
+                from_group=discord_group.value,
+                to_group=group.value,
+                add=add,
+                remove=remove,
+            )
+            report.changes.append(change)
+            if dry_run:
+                continue
+            if rate_limited:
+                change.outcome, change.note = (
+                    Outcome.SKIPPED,
+                    "Discord is rate limiting; the next reconcile tries again",
+                )
+                _log(
+                    report.run_id,
+                    user=user,
+                    action=DiscordSyncLog.Action.READ_MEMBER,
+                    role=group.value,
+                    message=f"Roles not pushed: {change.note}.",
+                    outcome=DiscordSyncLog.Result.SKIPPED,
+                )
+                continue
+            pushed = PushResult(run_id=report.run_id)
+            _change_roles(client, pushed, guild_id=guild_id, user=user, add=add, remove=remove, managed=managed)
+            rate_limited = pushed.rate_limited
+            if pushed.skipped:
+                change.outcome, change.note = Outcome.SKIPPED, "left the Discord server (10007)"
+            elif pushed.failed:
+                reasons = [str(code) for code in sorted(set(pushed.error_codes))]
+                reasons += ["rate limited"] if pushed.rate_limited else []
+                change.outcome, change.note = Outcome.FAILED, ", ".join(reasons) or "see the Discord sync log"
+            else:
+                change.outcome = Outcome.APPLIED
+                _mark_in_step(user)
+            continue
+
+        if discord_group == group:
+            in_step.setdefault(group.value, []).append(user.pk)
+            continue
+        change = RoleChange(
+            user.username,
+            user.discord_id,
+            direction=DiscordSyncLog.Direction.FROM_DISCORD,
+            from_group=group.value,
+            to_group=discord_group.value,
+        )
+        report.changes.append(change)
+        if dry_run:
+            continue
+        pulled = _pull(
+            discord_id=user.discord_id,
+            role_ids=roles,
+            managed=managed,
+            reason="Discord roles at reconcile",
+            run_id=report.run_id,
+        )
+        if pulled.outcome == "changed":
+            change.outcome = Outcome.APPLIED
+        else:
+            change.outcome, change.note = Outcome.SKIPPED, "changed in the app meanwhile"
+
+    report.in_step = sum(len(ids) for ids in in_step.values())
+    if not dry_run:
+        for group_value, ids in in_step.items():
+            User.objects.filter(pk__in=ids, role_group=group_value).update(discord_synced_at=read_at)
+    return report
+
+
+# -- the sync log -------------------------------------------------------------------------------
 
 
 def _describe(error: DiscordError) -> str:
@@ -167,23 +572,24 @@ def _describe(error: DiscordError) -> str:
 
 
 def _log(
-    result: PushResult,
+    run_id: uuid.UUID,
     *,
     user: User | None,
     action: str,
     role: str,
     message: str,
+    direction: str = DiscordSyncLog.Direction.TO_DISCORD,
     outcome: str = DiscordSyncLog.Result.OK,
     error: DiscordError | None = None,
 ) -> DiscordSyncLog:
     return DiscordSyncLog.objects.create(
-        run_id=result.run_id,
+        run_id=run_id,
         user=user,
         discord_id=(user.discord_id or "") if user is not None else "",
-        direction=DiscordSyncLog.Direction.TO_DISCORD,
+        direction=direction,
         action=action,
         role=role,
         result=outcome,
-        error_code=error.code if error is not None else None,
+        error_code=(error.code or None) if error is not None else None,  # a 429 carries code 0: no code
         message=message,
     )

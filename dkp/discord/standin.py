@@ -7,7 +7,8 @@ It serves, on ``http://127.0.0.1:PORT``:
 - ``POST /api/v10/oauth2/token`` and ``/oauth2/token/revoke``: client authentication (basic or
   form), single-use codes, the PKCE verifier;
 - ``GET /api/v10/users/@me`` and ``/users/@me/guilds/{guild_id}/member`` with the bearer token;
-- with the bot token (``Authorization: Bot <bot_token>``): ``GET /guilds/{g}/members/{u}``,
+- with the bot token (``Authorization: Bot <bot_token>``): ``GET /guilds/{g}/members`` (the
+  member list in ascending user id, paged by ``limit`` (1-1000) and ``after``), ``GET /guilds/{g}/members/{u}``,
   ``PUT``/``DELETE /guilds/{g}/members/{u}/roles/{r}`` (changing the person's ``roles``, and
   keeping each ``X-Audit-Log-Reason`` in ``audit_log``) and ``POST /channels/{c}/messages``
   (kept in ``messages``), answering 10004/10007/10011/10003 and 50013 as Discord does.
@@ -19,8 +20,10 @@ Tests arrange people, roles, failures and latency through the Python API::
         discord.signed_in_as = olwen
         discord.fail("member", status=429, retry_after=3)
         discord.fail("add_role", status=429, retry_after=0.01, times=1)   # once, then fine
+        discord.rate_limit_globally(retry_after=0.02)  # the next bot call, whatever the route: global 429
         discord.roles_above_bot = {"111"}     # changing role 111 answers 403/50013
         discord.guild_role_ids = {"444"}      # any other role id answers 404/10011
+        discord.unknown_member_ids = {"100"}  # listed, but per-member calls answer 404/10007 (left mid-run)
         olwen.roles                           # the roles after a push
 """
 
@@ -49,18 +52,20 @@ ENDPOINTS = (
     "revoke",
     "me",
     "member",
+    "list_members",
     "guild_member",
     "add_role",
     "remove_role",
     "post_message",
 )
 DEFAULT_BOT_TOKEN = "standin-bot-token"
-BOT_ENDPOINTS = frozenset({"guild_member", "add_role", "remove_role", "post_message"})
+BOT_ENDPOINTS = frozenset({"list_members", "guild_member", "add_role", "remove_role", "post_message"})
 # Discord's JSON error codes for the failures a test can ask for.
 UNKNOWN_CHANNEL, UNKNOWN_GUILD, UNKNOWN_MEMBER, UNKNOWN_ROLE = 10003, 10004, 10007, 10011
-MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
+MISSING_ACCESS, MISSING_PERMISSIONS, INVALID_FORM_BODY = 50001, 50013, 50035
 _ERROR_MESSAGES = {
     UNKNOWN_CHANNEL: "Unknown Channel",
+    INVALID_FORM_BODY: "Invalid Form Body",
     UNKNOWN_GUILD: "Unknown Guild",
     UNKNOWN_MEMBER: "Unknown Member",
     UNKNOWN_ROLE: "Unknown Role",
@@ -101,6 +106,7 @@ class StandinMessage:
     channel_id: str
     content: str
     allowed_mentions: Any = None
+    components: Any = None
 
 
 @dataclass
@@ -138,6 +144,9 @@ class DiscordStandin:
         # Bot side: None means "any id exists"; a set limits them, like a real server's lists.
         self.guild_role_ids: set[str] | None = None
         self.roles_above_bot: set[str] = set()
+        # Still in the member list, but gone for per-member calls: someone who left mid-run.
+        self.unknown_member_ids: set[str] = set()
+        self._global_failure: _Failure | None = None
         self.channel_ids: set[str] | None = None
         self.messages: list[StandinMessage] = []
         self.audit_log: list[tuple[str, str, str]] = []  # (method, path, X-Audit-Log-Reason)
@@ -156,6 +165,7 @@ class DiscordStandin:
                 Rule(f"{API_PREFIX}/oauth2/token/revoke", endpoint="revoke", methods=["POST"]),
                 Rule(f"{API_PREFIX}/users/@me", endpoint="me", methods=["GET"]),
                 Rule(f"{API_PREFIX}/users/@me/guilds/<guild_id>/member", endpoint="member", methods=["GET"]),
+                Rule(f"{API_PREFIX}/guilds/<guild_id>/members", endpoint="list_members", methods=["GET"]),
                 Rule(f"{API_PREFIX}/guilds/<guild_id>/members/<user_id>", endpoint="guild_member", methods=["GET"]),
                 Rule(
                     f"{API_PREFIX}/guilds/<guild_id>/members/<user_id>/roles/<role_id>",
@@ -210,6 +220,14 @@ class DiscordStandin:
             status=status, retry_after=retry_after, code=code, is_global=is_global, times=times
         )
 
+    def rate_limit_globally(self, *, retry_after: float, times: int = 1) -> None:
+        """The next ``times`` bot requests, whatever their route, answer Discord's global 429.
+
+        The body says ``"global": true`` and the headers ``X-RateLimit-Global: true`` and
+        ``X-RateLimit-Scope: global``, as Discord does when the bot as a whole asks too often.
+        """
+        self._global_failure = _Failure(status=429, retry_after=retry_after, is_global=True, times=times)
+
     def member_roles(self, user_id: str) -> list[str]:
         """The role ids a person holds in the stand-in's server now."""
         return list(self.users[user_id].roles)
@@ -239,6 +257,8 @@ class DiscordStandin:
             self.requests.clear()
             self.guild_role_ids = None
             self.roles_above_bot = set()
+            self.unknown_member_ids = set()
+            self._global_failure = None
             self.channel_ids = None
             self.messages.clear()
             self.audit_log.clear()
@@ -304,7 +324,8 @@ class DiscordStandin:
             time.sleep(delay)
         if name in BOT_ENDPOINTS and request.headers.get("Authorization") != f"Bot {self.bot_token}":
             return _json({"message": "401: Unauthorized", "code": 0}, 401)(environ, start_response)
-        failure = self._take_failure(name)
+        failure = self._take_global_failure() if name in BOT_ENDPOINTS else None
+        failure = failure or self._take_failure(name)
         if failure is not None and endpoint != "authorize":
             response = _failure(failure)
         else:
@@ -318,6 +339,15 @@ class DiscordStandin:
                 failure.times -= 1
                 if failure.times <= 0:
                     del self.failures[endpoint]
+            return failure
+
+    def _take_global_failure(self) -> _Failure | None:
+        with self._lock:
+            failure = self._global_failure
+            if failure is not None and failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._global_failure = None
             return failure
 
     # -- endpoints ---------------------------------------------------------------------------
@@ -430,9 +460,30 @@ class DiscordStandin:
         if guild_id != self.guild_id:
             return _discord_error(UNKNOWN_GUILD, 404)
         person = self.users.get(user_id)
-        if person is None or not person.in_guild:
+        if person is None or not person.in_guild or user_id in self.unknown_member_ids:
             return _discord_error(UNKNOWN_MEMBER, 404)
         return person
+
+    def _list_members(self, request: Request, guild_id: str) -> Response:
+        if guild_id != self.guild_id:
+            return _discord_error(UNKNOWN_GUILD, 404)
+        try:
+            limit = int(request.args.get("limit", "1"))
+            after = int(request.args.get("after", "0"))
+        except ValueError:
+            return _discord_error(INVALID_FORM_BODY, 400)
+        if not 1 <= limit <= 1000:
+            return _discord_error(INVALID_FORM_BODY, 400)
+        with self._lock:
+            people = sorted(
+                (person for person in self.users.values() if person.in_guild and int(person.id) > after),
+                key=lambda person: int(person.id),
+            )[:limit]
+            page = [
+                {"user": person.profile(), "nick": None, "roles": list(person.roles), "joined_at": None}
+                for person in people
+            ]
+        return Response(json.dumps(page), status=200, mimetype="application/json")
 
     def _guild_member(self, request: Request, guild_id: str, user_id: str) -> Response:
         person = self._guild_person(guild_id, user_id)
@@ -477,6 +528,7 @@ class DiscordStandin:
                 channel_id=channel_id,
                 content=content,
                 allowed_mentions=body.get("allowed_mentions") if isinstance(body, dict) else None,
+                components=body.get("components") if isinstance(body, dict) else None,
             )
             self.messages.append(message)
         return _json({"id": message.id, "channel_id": channel_id, "content": content, "type": 0}, 200)

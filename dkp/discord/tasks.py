@@ -1,18 +1,26 @@
-"""Background work that reaches Discord: posting the outbox and pushing role groups to roles.
+"""Background work that reaches Discord: posting the outbox, pushing role groups to roles, and
+the periodic reconcile of role groups with the Discord server.
 
-Both are queued after commit (``notify.announce_after_commit``, ``role_sync.push_role_group_after_commit``)
-and both swallow Discord's failures into a record (the outbox row, the sync log) instead of raising:
-a failed post or role change is something to read and retry, not a worker traceback.
+Posts and pushes are queued after commit (``notify.announce_after_commit``,
+``role_sync.push_role_group_after_commit``); the reconcile runs from beat. All swallow Discord's
+failures into a record (the outbox row, the sync log) instead of raising: a failed post or role
+change is something to read and retry, not a worker traceback.
 """
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from dkp.discord.client import DiscordClient, DiscordError
+from dkp.discord.client import DiscordClient, DiscordError, DiscordNotConfigured
+from dkp.discord.components import vote_components
 from dkp.discord.models import DiscordOutbox
+
+log = logging.getLogger(__name__)
 
 # An unsent message is retried by ``deliver_unsent_outbox`` until it has failed this many times.
 MAX_DELIVERY_ATTEMPTS = 5
@@ -39,6 +47,23 @@ def push_role_group(user_id: int) -> None:
     from dkp.discord.role_sync import push_role_group as push
 
     push(user_id=user_id)
+
+
+@shared_task(name="discord.reconcile_roles", ignore_result=True)
+def reconcile_roles() -> None:
+    """Settle every linked user's role group with their Discord roles; outcomes go to the sync log."""
+    from dkp.discord.role_sync import reconcile_roles as reconcile
+
+    try:
+        report = reconcile(dry_run=False)
+    except DiscordNotConfigured as exc:
+        # A guild without the bot (or a development machine) has nothing to reconcile.
+        log.info("%s", exc.message)
+        return
+    except DiscordError as exc:
+        log.warning("Discord roles not reconciled (see the Discord sync log): %s", exc.message)
+        return
+    log.info("Discord roles reconciled: %s", report.summary())
 
 
 def deliver(*, message_id: int, client: DiscordClient | None = None) -> bool:
@@ -74,7 +99,9 @@ def deliver(*, message_id: int, client: DiscordClient | None = None) -> bool:
     if not claimed:
         return False  # another worker is posting it, or has posted it
     try:
-        discord_message_id = client.post_message(channel_id=channel_id, content=message.content)
+        discord_message_id = client.post_message(
+            channel_id=channel_id, content=message.content, components=components_for(message)
+        )
     except DiscordError as exc:
         DiscordOutbox.objects.filter(pk=message.pk).update(
             last_error=f"HTTP {exc.status or '-'} {exc.kind}"
@@ -86,3 +113,11 @@ def deliver(*, message_id: int, client: DiscordClient | None = None) -> bool:
         sent_at=timezone.now(), discord_message_id=discord_message_id, channel_id=channel_id, last_error=""
     )
     return True
+
+
+def components_for(message: DiscordOutbox) -> list[dict[str, Any]] | None:
+    """The buttons a post carries: "voting is open" gets Yes / No / Abstain, which the bot answers."""
+    application_id = message.payload.get("application_id") if isinstance(message.payload, dict) else None
+    if message.kind == DiscordOutbox.Kind.VOTING_OPENED and isinstance(application_id, int) and application_id > 0:
+        return vote_components(application_id)
+    return None

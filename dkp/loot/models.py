@@ -57,6 +57,11 @@ class Auction(TimeStamped):
     outcome = models.JSONField(default=dict, blank=True, help_text="Winners, prices and how ties were broken.")
     discord_channel_id = models.CharField(max_length=20, blank=True)
     discord_message_id = models.CharField(max_length=20, blank=True)
+    discord_post_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Digest of what the Discord post last said, so an unchanged post is not edited.",
+    )
 
     class Meta:
         ordering = ["-opened_at"]

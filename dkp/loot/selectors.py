@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from dkp.core.errors import InvalidInput, NotFound
 from dkp.core.roles import Capability, can
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
 from dkp.points.models import UserPointsSummary
@@ -122,3 +123,85 @@ def price_history(*, item_id: int) -> QuerySet[LootDistribution]:
         .select_related("user", "pool", "raid__event", "auction")
         .order_by("-awarded_at", "-pk")
     )
+
+
+# --- for the Discord bot ---------------------------------------------------------------------------
+
+
+def bidder_count(*, auction: Auction) -> int:
+    """How many people have a standing bid (withdrawn bids do not count); no amounts, so safe when sealed."""
+    return auction.bids.exclude(status=BidStatus.WITHDRAWN).count()
+
+
+def open_auction_choices(*, typed: str = "", limit: int = 25) -> list[Auction]:
+    """Open auctions whose item name contains ``typed`` (or whose number starts with it), closing soonest first."""
+    typed = " ".join((typed or "").split()).lstrip("#")
+    found = auctions(status=AuctionStatus.OPEN)
+    if typed.isascii() and typed.isdigit():
+        found = found.filter(Q(item__name__icontains=typed) | Q(pk__startswith=typed))
+    elif typed:
+        found = found.filter(item__name__icontains=typed)
+    return list(found[:limit])
+
+
+def auction_picked(typed: str) -> Auction:
+    """The auction a person picked in Discord: its number ("12", "#12"), or an item name of one open auction.
+
+    A number finds the auction whatever its status, so the bid or close is refused with the service's
+    reason ("This auction closed at ..."). A name must match exactly one open auction, exactly or else
+    as part of the name; several are named by number so the person can pick one.
+    """
+    text = " ".join((typed or "").split())
+    number = text.lstrip("#")
+    if number.isascii() and number.isdigit():
+        auction = auctions().filter(pk=int(number)).first()
+        if auction is None:
+            raise NotFound(f"There is no auction #{number[:12]}.", code="auction_not_found")
+        return auction
+    if not text:
+        raise InvalidInput("Pick an auction from the list, or give its number.", code="auction_required")
+    open_ones = auctions(status=AuctionStatus.OPEN)
+    matches = list(open_ones.filter(item__name__iexact=text)[:10]) or list(
+        open_ones.filter(item__name__icontains=text)[:10]
+    )
+    if not matches:
+        raise NotFound(f"No open auction is for {text[:60]!r}.", code="auction_not_found")
+    if len(matches) > 1:
+        numbers = ", ".join(f"#{auction.pk} ({auction.item.name})" for auction in matches)
+        raise InvalidInput(
+            f"Several open auctions match {text[:60]!r}: {numbers}. Pick one from the list or give its number.",
+            code="auction_ambiguous",
+        )
+    return matches[0]
+
+
+def auction_pool(name: str | None = None) -> DkpPool:
+    """The pool an auction opens in: the one named (any case, or its id), else the first active pool by name."""
+    from dkp.points.models import DkpPool
+    from dkp.points.services import get_pool
+
+    if name and name.strip():
+        return get_pool(name.strip())
+    pool = DkpPool.objects.filter(is_active=True).order_by("name", "pk").first()
+    if pool is None:
+        raise NotFound("There is no active DKP pool to open an auction in.", code="no_pool")
+    return pool
+
+
+def pool_choices(*, typed: str = "", limit: int = 25) -> list[DkpPool]:
+    """Active pools whose name contains ``typed``, by name."""
+    from dkp.points.models import DkpPool
+
+    return list(DkpPool.objects.filter(is_active=True, name__icontains=(typed or "").strip()).order_by("name")[:limit])
+
+
+def auctions_for_discord(*, now: dt.datetime | None = None, auction_id: int | None = None) -> list[Auction]:
+    """Auctions whose Discord post the bot keeps current: every open one, and those over in the last day that
+    still have a post. Oldest first, so posts appear in the order the auctions opened."""
+    now = now or timezone.now()
+    found = Auction.objects.select_related("item", "pool").filter(
+        Q(status=AuctionStatus.OPEN) | (Q(closed_at__gte=now - dt.timedelta(hours=24)) & ~Q(discord_message_id=""))
+    )
+    if auction_id is not None:
+        found = found.filter(pk=auction_id)
+    return list(found.order_by("opened_at", "pk"))

@@ -350,6 +350,18 @@ def cancel_auction(*, auction_id: int, actor: User, reason: str) -> Auction:
     return auction
 
 
+def record_auction_post(*, auction_id: int, channel_id: str, message_id: str, digest: str) -> None:
+    """Remember where the bot posted an auction and a digest of what the post says.
+
+    Bookkeeping of the bot, the only writer of these columns: no lock, and ``updated_at`` is left
+    alone because nothing about the auction itself changed. An empty ``message_id`` means the post
+    is gone and is not to be edited again.
+    """
+    Auction.objects.filter(pk=auction_id).update(
+        discord_channel_id=str(channel_id)[:20], discord_message_id=str(message_id)[:20], discord_post_digest=digest
+    )
+
+
 # --- bidding -------------------------------------------------------------------------------------
 
 

@@ -6,12 +6,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
+
+if TYPE_CHECKING:
+    from dkp.raids.models import MemberAttendanceSummary
 
 SUMMARY_COLUMNS = ("earned", "spent", "adjusted", "decayed", "balance", "lifetime_earned")
 
@@ -223,3 +226,62 @@ def balance_over_time(*, user_id: int, pool: DkpPool) -> list[tuple[dt.date, int
 def balances_over_time(*, user_id: int) -> dict[int, list[tuple[dt.date, int]]]:
     """``balance_over_time`` for every pool the user has entries in, by pool id, in one query."""
     return _accumulate(_daily_sums(user_id=user_id))
+
+
+def active_pools() -> list[DkpPool]:
+    """The pools in use, oldest first: the first is the default the standings page shows."""
+    return list(DkpPool.objects.filter(is_active=True).order_by("pk"))
+
+
+def pool_named(name: str = "") -> DkpPool:
+    """An active pool by name (any case) or id; blank means the default pool, as on the standings page."""
+    from dkp.core.errors import InvalidInput, NotFound
+
+    pools = active_pools()
+    wanted = (name or "").strip()
+    if not pools:
+        raise NotFound("There is no DKP pool yet.", code="no_pool")
+    if not wanted:
+        return pools[0]
+    for pool in pools:
+        if pool.name.casefold() == wanted.casefold() or (
+            wanted.isascii() and wanted.isdigit() and int(wanted) == pool.pk
+        ):
+            return pool
+    raise InvalidInput(
+        f"There is no pool named {wanted!r}; the pools are: {', '.join(p.name for p in pools)}.", code="unknown_pool"
+    )
+
+
+@dataclass(frozen=True)
+class PoolPoints:
+    """One pool of a member's points: the summary, what they may still bid, and their attendance there."""
+
+    pool: DkpPool
+    summary: UserPointsSummary
+    available: int
+    attendance: MemberAttendanceSummary | None
+
+
+def member_points(*, user_id: int) -> list[PoolPoints]:
+    """Every pool the user has points in, by pool name, with the available balance and attendance.
+
+    A few queries per pool (the available balance looks at live bids); members hold points in a few pools.
+    """
+    from dkp.loot.selectors import available_balance
+    from dkp.raids.models import MemberAttendanceSummary
+
+    summaries = list(UserPointsSummary.objects.filter(user_id=user_id).select_related("pool").order_by("pool__name"))
+    attendance = {
+        row.pool_id: row
+        for row in MemberAttendanceSummary.objects.filter(user_id=user_id, pool_id__in=[s.pool_id for s in summaries])
+    }
+    return [
+        PoolPoints(
+            pool=summary.pool,
+            summary=summary,
+            available=available_balance(user_id=user_id, pool_id=summary.pool_id),
+            attendance=attendance.get(summary.pool_id),
+        )
+        for summary in summaries
+    ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from dkp.raids.models import MemberAttendanceSummary, Raid, RaidTick
@@ -50,3 +51,42 @@ def raids_with_tick_counts() -> QuerySet[Raid]:
         .annotate(tick_count=Coalesce(Subquery(held.annotate(count=Count("pk")).values("count")), 0))
         .order_by("-starts_at")
     )
+
+
+RAID_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+
+
+def recent_raids(*, search: str = "", limit: int = RAID_CHOICES) -> list[Raid]:
+    """Raid nights newest first, for a picker: ``search`` matches the event's or the pool's name, or the id."""
+    raids = Raid.objects.select_related("event__pool").order_by("-starts_at", "-pk")
+    search = (search or "").strip()
+    if search.isascii() and search.isdigit():
+        raids = raids.filter(pk=int(search))
+    elif search:
+        raids = raids.filter(Q(event__name__icontains=search) | Q(event__pool__name__icontains=search))
+    return list(raids[:limit])
+
+
+def raid_for_tick(*, raid_id: str = "", now: dt.datetime | None = None) -> Raid:
+    """The raid a tick goes to: the one named by id, or else tonight's: the latest that has started.
+
+    With only raids planned for later, the soonest of them; with no raid at all, a ``NotFound``.
+    """
+    from django.utils import timezone
+
+    from dkp.core.errors import InvalidInput, NotFound
+
+    raids = Raid.objects.select_related("event__pool")
+    wanted = (raid_id or "").strip()
+    if wanted:
+        raid = raids.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
+        if raid is None:
+            raise InvalidInput(f"There is no raid night {wanted!r}; pick one from the list.", code="raid_not_found")
+        return raid
+    now = now or timezone.now()
+    raid = raids.filter(starts_at__lte=now).order_by("-starts_at", "-pk").first()
+    if raid is None:
+        raid = raids.order_by("starts_at", "pk").first()
+    if raid is None:
+        raise NotFound("There is no raid night yet; make one on the web first.", code="no_raid")
+    return raid

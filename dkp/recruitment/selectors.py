@@ -186,3 +186,12 @@ def comment_for_edit(*, viewer: User, comment_id: int) -> ApplicationComment:
     if comment.author_id != viewer.pk:
         raise Forbidden("Only the author may edit a comment.", code="not_your_comment")
     return comment
+
+
+def open_application_of(*, user: User) -> GuildApplication | None:
+    """The user's application still in progress (submitted, voting or trial), if any."""
+    from dkp.recruitment.models import OPEN_APPLICATION_STATUSES
+
+    if not _signed_in(user):
+        return None
+    return GuildApplication.objects.filter(applicant_id=user.pk, status__in=OPEN_APPLICATION_STATUSES).first()

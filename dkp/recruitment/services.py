@@ -152,6 +152,10 @@ def _set_role(user: User, role_group: str, *, member_since: dt.date | None) -> N
     ]
     user.role_group = role_group
     user.member_since = member_since
+    if "role_group" in fields:
+        # The app's change: Discord's older roles are not pulled back over it (dkp.discord.role_sync).
+        user.role_group_changed_at = timezone.now()
+        fields.append("role_group_changed_at")
     if fields:
         user.save(update_fields=fields)
     if "role_group" in fields:

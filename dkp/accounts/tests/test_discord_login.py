@@ -144,6 +144,27 @@ def test_returning_member_promoted_in_discord_becomes_recruiter_on_the_same_user
     assert [m.split(" (")[0] for m in messages] == ["guest → member", "member → recruiter"]
 
 
+def test_an_officers_change_discord_has_not_got_yet_survives_sign_in_and_is_pushed_again(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    """An officer promoted Gwen but the push to Discord failed: signing in must not take it back."""
+    gwen = discord.add_user(id="1003", username="gwen", global_name="Gwen", roles=[MEMBER])
+    discord.signed_in_as = gwen
+    sign_in(Client(), discord)
+    olwen = User.objects.create(username="olwen", role_group=RoleGroup.OFFICER)
+    user = User.objects.get(discord_id="1003")
+    from dkp.accounts.keys import set_role_group
+
+    set_role_group(user=user, role_group=RoleGroup.OFFICER, actor=olwen)  # its push never reached Discord
+
+    with django_capture_on_commit_callbacks() as pushes:
+        sign_in(Client(), discord)
+
+    user.refresh_from_db()
+    assert user.role_group == RoleGroup.OFFICER
+    assert len(pushes) == 1  # the officer's change goes to Discord again
+
+
 def test_someone_not_in_the_guild_server_signs_in_as_guest(discord: DiscordStandin) -> None:
     discord.signed_in_as = discord.add_user(id="1003", username="gus", roles=[OFFICER], in_guild=False)
     client = Client()

@@ -68,12 +68,12 @@ def test_each_role_may_do_what_the_table_says_once_standings_are_public(role, ca
     assert can(person(role), capability) is (cell in (YES, TOGGLE))
 
 
-@pytest.mark.parametrize("role", ["guest", "applicant"])
-def test_outsiders_see_the_standings_only_while_the_guild_makes_them_public(role):
+@pytest.mark.parametrize(("role", "article"), [("guest", "A"), ("applicant", "An")])
+def test_outsiders_see_the_standings_only_while_the_guild_makes_them_public(role, article):
     outsider = person(role)
     assert GuildSettings.load().standings_public is False
     assert not can(outsider, Capability.VIEW_GUILD)
-    with pytest.raises(Forbidden, match=f"A {role} may not view standings"):
+    with pytest.raises(Forbidden, match=f"{article} {role} may not view standings"):
         require(outsider, Capability.VIEW_GUILD)
 
     make_standings_public(True)

@@ -154,3 +154,27 @@ def test_messages_that_failed_too_often_are_left_for_a_person(discord: DiscordSt
 
     assert deliver_unsent_outbox.delay().get() == 0
     assert discord.messages == []
+
+
+def test_voting_opened_is_posted_with_the_vote_buttons_the_bot_answers(
+    discord: DiscordStandin, announce_channel: str
+) -> None:
+    from dkp.discord.components import parse_vote_custom_id
+
+    opened = announce_after_commit(
+        kind=DiscordOutbox.Kind.VOTING_OPENED, content="Voting is open on Tharn.", payload={"application_id": 12}
+    )
+    plain = announce()
+
+    assert deliver(message_id=opened.pk)
+    assert deliver(message_id=plain.pk)
+
+    voting, submitted = discord.messages
+    buttons = [button for row in voting.components for button in row["components"]]
+    assert [button["label"] for button in buttons] == ["Yes", "No", "Abstain"]
+    assert [parse_vote_custom_id(button["custom_id"]) for button in buttons] == [
+        (12, "yes"),
+        (12, "no"),
+        (12, "abstain"),
+    ]
+    assert submitted.components is None  # only the voting post carries buttons

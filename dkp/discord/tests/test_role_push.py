@@ -262,8 +262,11 @@ def test_a_member_who_left_between_read_and_change_is_logged_with_10007(discord:
 
     push_role_group(user_id=user.pk)
 
-    assert push_log(user)[0] == ("add_role", "member", "failed", 10007)
+    # Logged with Discord's code and skipped: the member has gone, so their other roles are not asked for.
+    assert push_log(user) == [("add_role", "member", "skipped", 10007)]
     assert discord.hits("add_role") == 1
+    assert discord.hits("remove_role") == 0
+    assert roles_in_discord(discord, user) == [APPLICANT]
 
 
 def test_user_without_discord_account_is_skipped_without_asking_discord(discord: DiscordStandin) -> None:
@@ -315,3 +318,66 @@ def test_push_task_reads_the_latest_role_group(discord: DiscordStandin) -> None:
     push_task.delay(user.pk)
 
     assert roles_in_discord(discord, user) == [RECRUITER]
+
+
+# -- an officer changing a role group ---------------------------------------------------------
+
+
+def test_an_officer_promoting_a_member_pushes_the_new_role_to_discord_after_commit(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    from dkp.accounts.keys import set_role_group
+
+    olga = make_user("olga", RoleGroup.OFFICER)
+    pip = make_user("pip", RoleGroup.MEMBER)
+    linked(discord, pip, [MEMBER, UNMANAGED])
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        set_role_group(user=pip, role_group=RoleGroup.RECRUITER, actor=olga)
+        assert discord.requests == []  # nothing reaches Discord before the change commits
+    assert len(callbacks) == 1
+    callbacks[0]()
+
+    assert sorted(roles_in_discord(discord, pip)) == sorted([RECRUITER, UNMANAGED])
+    assert push_log(pip) == [("add_role", "recruiter", "ok", None), ("remove_role", "member", "ok", None)]
+    pip.refresh_from_db()
+    assert pip.role_group == RoleGroup.RECRUITER
+    assert pip.role_group_changed_at is not None
+    assert pip.discord_synced_at is not None
+    assert pip.discord_synced_at >= pip.role_group_changed_at
+
+
+def test_an_officer_setting_the_same_role_group_pushes_nothing(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    from dkp.accounts.keys import set_role_group
+
+    olga = make_user("olga", RoleGroup.OFFICER)
+    pip = make_user("pip", RoleGroup.MEMBER)
+    linked(discord, pip, [MEMBER])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        set_role_group(user=pip, role_group=RoleGroup.MEMBER, actor=olga)
+
+    assert callbacks == []
+    assert discord.requests == []
+    pip.refresh_from_db()
+    assert pip.role_group_changed_at is None
+
+
+def test_a_refused_push_leaves_the_user_out_of_step(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    from dkp.accounts.keys import set_role_group
+
+    olga = make_user("olga", RoleGroup.OFFICER)
+    pip = make_user("pip", RoleGroup.MEMBER)
+    linked(discord, pip, [MEMBER])
+    discord.roles_above_bot = {OFFICER}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        set_role_group(user=pip, role_group=RoleGroup.OFFICER, actor=olga)
+
+    assert push_log(pip) == [("add_role", "officer", "failed", 50013), ("remove_role", "member", "ok", None)]
+    pip.refresh_from_db()
+    assert pip.discord_synced_at is None  # the next reconcile pushes again

@@ -316,7 +316,7 @@ def test_outsiders_see_why_they_cannot_bid_and_their_bids_are_refused(
 
     refused = client.post(bid_url(auction), {"amount": "5"})
     assert refused.status_code == 403
-    assert f"A {persona} may not bid" in refused.text
+    assert f"{'An' if persona == 'applicant' else 'A'} {persona} may not bid" in refused.text
     assert not ItemBid.objects.filter(auction=auction).exists()
     assert [row[0] for row in history(auction, outsider)] == [BidAction.REJECTED]
 

@@ -1,0 +1,182 @@
+"""The Discord bot's frame: the client, the bridge to Django, who is asking, and how it answers.
+
+Every command, button and modal in ``dkp/discord/bot/`` is a thin door: it parses what Discord sent,
+calls one service or selector through ``db()``, and answers. The rules are the web's (``can()``,
+the services' ``GuildError``), looked up by the caller's Discord id, never Discord permissions.
+
+- ``db(fn, ...)`` runs ORM work off the event loop (asgiref's thread-sensitive executor, the same
+  thread for every call, so one database connection, refreshed like a web request's).
+- ``answering(interaction)`` turns a ``GuildError`` raised inside it into an ephemeral reply with
+  the error's message: a refusal is for the person who asked, never a traceback.
+- ``say()`` answers an interaction whether or not it was deferred.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import discord
+from asgiref.sync import sync_to_async
+from discord import app_commands
+from discord.ext import commands
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from dkp.core.errors import Forbidden, GuildError
+
+if TYPE_CHECKING:
+    from dkp.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+NOT_SIGNED_UP = "You have no EQ DKP account yet: sign in once with Discord at {url}, then try again."
+
+
+def site_url(path: str = "/") -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _like_a_request(fn: Callable[P, T]) -> Callable[P, T]:
+    """Run ``fn`` with a usable connection, as Django does around each web request.
+
+    Inside a transaction (the test suite wraps each test in one) the connection is left alone.
+    """
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        fresh = not connection.in_atomic_block
+        if fresh:
+            close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if fresh:
+                close_old_connections()
+
+    return run
+
+
+async def db(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call synchronous Django code (a service, a selector, a query) from the bot."""
+    return await sync_to_async(_like_a_request(fn), thread_sensitive=True)(*args, **kwargs)
+
+
+def user_by_discord_id(discord_id: int | str) -> User | None:
+    from dkp.accounts.models import User
+
+    return User.objects.filter(discord_id=str(discord_id), is_active=True).first()
+
+
+async def app_user(interaction: discord.Interaction) -> User | None:
+    """The EQ DKP user behind an interaction, or None for someone who never signed in."""
+    return await db(user_by_discord_id, interaction.user.id)
+
+
+async def signed_up_user(interaction: discord.Interaction) -> User:
+    """Like ``app_user`` but a ``Forbidden`` (answered ephemerally) for someone without an account."""
+    user = await app_user(interaction)
+    if user is None:
+        raise Forbidden(NOT_SIGNED_UP.format(url=site_url("/")), code="not_signed_up")
+    return user
+
+
+async def say(
+    interaction: discord.Interaction,
+    content: str = "",
+    *,
+    ephemeral: bool = True,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Answer, or follow up when the interaction was already answered or deferred."""
+    extra: dict[str, Any] = {}
+    if embed is not None:
+        extra["embed"] = embed
+    if view is not None:
+        extra["view"] = view
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=ephemeral, **extra)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
+
+@asynccontextmanager
+async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """A ``GuildError`` raised inside becomes an ephemeral reply with its message."""
+    try:
+        yield
+    except GuildError as exc:
+        await say(interaction, exc.message, ephemeral=True)
+
+
+class DkpTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Anything unexpected: logged for the operators, a plain apology for the person."""
+        if isinstance(error, app_commands.CheckFailure):
+            await say(interaction, str(error) or "You may not use this command.", ephemeral=True)
+            return
+        log.exception("Discord command failed", exc_info=error)
+        try:
+            await say(interaction, "Something went wrong on our side; the officers can find it in the bot's log.")
+        except discord.HTTPException:
+            log.warning("Could not tell the member about the failure either")
+
+
+class DkpBot(commands.Bot):
+    """The guild's bot. ``sync_commands``: register the slash commands with Discord on start.
+
+    ``background``: run the loops that post and edit auction posts; tests call the steps directly.
+    """
+
+    def __init__(self, *, guild_id: int | None = None, sync_commands: bool = True, background: bool = True) -> None:
+        intents = discord.Intents.default()
+        intents.members = True  # privileged: role changes in Discord arrive as member updates
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, tree_cls=DkpTree, help_command=None)
+        self.guild_id = guild_id
+        self.sync_commands = sync_commands
+        self.background = background
+
+    async def setup_hook(self) -> None:
+        from dkp.discord.bot import applications, auctions, members, raids
+
+        for module in (members, auctions, raids, applications):
+            await module.setup(self)
+        if self.sync_commands:
+            await self.register_commands()
+
+    async def register_commands(self) -> list[app_commands.AppCommand]:
+        """Register the slash commands: with the guild's server when one is configured (instant), else globally."""
+        if self.guild_id:
+            guild = discord.Object(id=self.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            return await self.tree.sync(guild=guild)
+        return await self.tree.sync()
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """A role change made in Discord is pulled into the member's role group."""
+        if self.guild_id and after.guild.id != self.guild_id:
+            return
+        if {role.id for role in before.roles} == {role.id for role in after.roles}:
+            return
+        from dkp.discord.role_sync import pull_member_roles
+
+        await db(
+            pull_member_roles,
+            discord_id=str(after.id),
+            role_ids=[str(role.id) for role in after.roles],
+            reason="Discord member update",
+        )
+
+
+def create_bot(*, sync_commands: bool = True, background: bool = True) -> DkpBot:
+    guild_id = settings.DISCORD_GUILD_ID
+    return DkpBot(
+        guild_id=int(guild_id) if str(guild_id).isascii() and str(guild_id).isdigit() else None,
+        sync_commands=sync_commands,
+        background=background,
+    )
