@@ -49,14 +49,17 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 var-dirs:
 	@mkdir -p var/broker/in var/broker/processed var/broker/control
 
+# The bot starts with `make run` when a token is set, in the shell or in .env (which the settings read).
+BOT_TOKEN := $(or $(DISCORD_BOT_TOKEN),$(shell sed -n 's/^DISCORD_BOT_TOKEN=\(..*\)/\1/p' .env 2>/dev/null))
+
 run: install var-dirs
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo
-	@echo "--> starting web + worker/beat$(if $(DISCORD_BOT_TOKEN), + the Discord bot,); EQ DKP will be at http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo "--> starting web + worker/beat$(if $(BOT_TOKEN), + the Discord bot,); EQ DKP will be at http://127.0.0.1:8000 (Ctrl-C stops all)"
 	@echo
 	@scripts/announce-url.sh 127.0.0.1 8000 & \
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile web worker$(if $(DISCORD_BOT_TOKEN), bot,)
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile web worker$(if $(BOT_TOKEN), bot,)
 
 demo: install var-dirs
 	$(BIN)/python manage.py migrate --no-input

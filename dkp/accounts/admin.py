@@ -1,7 +1,9 @@
 """Users and their API keys in the officers' admin.
 
 People sign in with Discord, so there are no password fields; officers set role groups and
-deactivate people instead of deleting them.
+deactivate people instead of deleting them. A role group set here goes through
+``keys.set_role_group``, as on the user's page: the officer's rules apply (no self-demotion), the
+change is marked as the app's and pushed to Discord after commit, so Discord does not pull it back.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from dkp.accounts.keys import set_role_group
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character
-from dkp.core.admin import NoDeleteAdmin
+from dkp.core.admin import NoDeleteAdmin, acting_officer
+from dkp.core.errors import GuildError
+from dkp.core.roles import RoleGroup
 
 
 @admin.register(User)
@@ -36,12 +41,30 @@ class UserAdmin(NoDeleteAdmin):
     ordering = ("username",)
     fieldsets = (
         (None, {"fields": ("username", "display_name", "role_group", "is_active", "member_since", "main_character")}),
-        ("Discord", {"fields": ("discord_id", "discord_username", "avatar", "discord_synced_at")}),
+        (
+            "Discord",
+            {
+                "fields": (
+                    "discord_id",
+                    "discord_username",
+                    "avatar",
+                    "role_group_changed_at",
+                    "discord_pushed_at",
+                    "discord_synced_at",
+                )
+            },
+        ),
         ("Access", {"fields": ("is_superuser", "last_login", "date_joined")}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
-        readonly: tuple[str, ...] = ("discord_synced_at", "last_login", "date_joined")
+        readonly: tuple[str, ...] = (
+            "role_group_changed_at",
+            "discord_pushed_at",
+            "discord_synced_at",
+            "last_login",
+            "date_joined",
+        )
         if not getattr(request.user, "is_superuser", False):
             readonly += ("is_superuser",)
         return readonly
@@ -59,9 +82,34 @@ class UserAdmin(NoDeleteAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """A changed role group goes through ``set_role_group``; its ``GuildError`` undoes the whole save."""
+        wanted = RoleGroup(obj.role_group)
         if not change:
             obj.set_unusable_password()
-        super().save_model(request, obj, form, change)
+            obj.role_group = RoleGroup.GUEST  # what a new account starts as; the wanted group is set below
+            super().save_model(request, obj, form, change)
+            if wanted == RoleGroup.GUEST:
+                return
+        elif "role_group" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        saved = set_role_group(user=obj, role_group=wanted, actor=acting_officer(request))
+        # The rest of the form is saved over the row: carry what the service wrote.
+        obj.role_group, obj.role_group_changed_at = saved.role_group, saved.role_group_changed_at
+        super().save_model(request, obj, form, True)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except GuildError as error:  # set_role_group refused; its transaction and the admin's rolled back
+            messages.error(request, f"Nothing was saved: {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(ApiKey)

@@ -43,6 +43,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="When the app last changed the role group; Discord is not pulled in until it has the change.",
     )
+    discord_pushed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a push of the role group to Discord last finished with everything applied.",
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

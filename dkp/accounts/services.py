@@ -18,7 +18,7 @@ from dkp.accounts.models import User
 from dkp.core.roles import ROLE_PRECEDENCE, RoleGroup
 from dkp.discord.client import DiscordError, DiscordUser, GuildMember
 from dkp.discord.models import DiscordSyncLog
-from dkp.discord.role_sync import app_change_pending, push_role_group_after_commit
+from dkp.discord.role_sync import app_change_pending, group_from_discord, push_role_group_after_commit
 
 _SNOWFLAKE = re.compile(r"^\d{1,20}$")
 
@@ -92,6 +92,9 @@ def sync_user_from_discord(
     if user is None:
         user = User(username=_free_username(profile["username"], discord_id), discord_id=discord_id)
     old_group = RoleGroup(user.role_group) if user.pk else RoleGroup.GUEST
+    if member is not None and user.pk:
+        # A group Discord cannot show (no mapped role) is only ever left upwards, as in every pull.
+        new_group = group_from_discord(member["roles"], old_group, parse_role_ids(settings.DISCORD_ROLE_IDS))
     # An officer's change that Discord has not got yet (a refused or queued push) outranks the
     # roles Discord still shows: keep it and push it again rather than let sign-in undo it.
     pending = bool(user.pk) and app_change_pending(user, now=timezone.now())

@@ -8,9 +8,17 @@
 
 Who wins: the app's change, until Discord has it. ``User.role_group_changed_at`` marks the app's
 change and ``User.discord_synced_at`` the last moment both sides were known to agree; while the
-change is newer than the agreement, or less than ``APP_CHANGE_GRACE`` old, nothing is pulled.
-The grace covers our own push: it adds the new role before removing the old one, and the member
-update Discord sends in between still shows the old (perhaps higher) role.
+change is newer than the agreement, or less than ``APP_CHANGE_GRACE`` after the later of the change
+and the last push that landed (``User.discord_pushed_at``), nothing is pulled. The grace covers our
+own push: it adds the new role before removing the old one, and the member update Discord sends in
+between still shows the old (perhaps higher) role, however long after the change the push ran.
+A member who (re)joins the Discord server holds no roles: the join is marked as an app change and
+the app's group pushed (``member_joined``), so the empty role list is not pulled as "guest".
+
+A role group with no mapped Discord role (other than guest, which means "no guild role") cannot be
+shown in Discord: a push for it changes nothing there, and a pull never moves someone out of it
+except up, to a higher mapped group Discord shows (``shown_in_discord``, ``group_from_discord``).
+When adding the wanted role fails, the old managed roles are kept, so nobody is left without one.
 
 Only the managed roles (those named in ``DISCORD_ROLE_IDS``) are ever added or removed; any other
 role a member holds in Discord is left exactly as it is. The rule is ``role_changes`` (pure, no
@@ -32,7 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from dkp.core.roles import RoleGroup
+from dkp.core.roles import ROLE_PRECEDENCE, RoleGroup
 from dkp.discord.client import (
     DiscordClient,
     DiscordError,
@@ -63,19 +71,43 @@ def push_role_group_after_commit(*, user: User) -> None:
     transaction.on_commit(push)
 
 
+def shown_in_discord(role_group: str, managed: dict[str, RoleGroup]) -> bool:
+    """Whether Discord's roles can say ``role_group``: guest (no guild role) always, others when mapped."""
+    group = RoleGroup(role_group)
+    return group == RoleGroup.GUEST or group in managed.values()
+
+
+def group_from_discord(role_ids: Iterable[str], current: str, managed: dict[str, RoleGroup]) -> RoleGroup:
+    """The role group a pull of ``role_ids`` gives someone now in ``current``.
+
+    The highest managed role held decides (none: guest); but someone in a group Discord cannot show
+    (``shown_in_discord``) keeps it, unless Discord shows a group above it (officer given in Discord).
+    """
+    from dkp.accounts.services import role_group_for
+
+    shown = role_group_for(role_ids, role_map=managed)
+    group = RoleGroup(current)
+    if shown_in_discord(group, managed) or ROLE_PRECEDENCE.index(shown) < ROLE_PRECEDENCE.index(group):
+        return shown
+    return group
+
+
 def role_changes(
     current_role_ids: Iterable[str], role_group: str, managed: dict[str, RoleGroup]
 ) -> tuple[list[str], list[str]]:
     """The managed Discord role ids to add and to remove so the member's roles say ``role_group``.
 
     ``managed`` maps Discord role id -> role group (``parse_role_ids(DISCORD_ROLE_IDS)``). The member
-    ends with exactly one group's roles among the managed ones: a guest (or any group without a
-    mapped role) with none. When two Discord roles mean the same group, holding either is enough;
+    ends with exactly one group's roles among the managed ones: a guest with none. A group Discord
+    cannot show (no mapped role, not guest) changes nothing: taking the roles away would only cost
+    the member their access. When two Discord roles mean the same group, holding either is enough;
     when neither is held the first one configured is added. Roles not in ``managed`` are never
     returned. Both lists follow the order of ``managed``.
     """
     current = {str(role_id) for role_id in current_role_ids}
     group = RoleGroup(role_group)
+    if not shown_in_discord(group, managed):
+        return [], []
     wanted_ids = [role_id for role_id, mapped in managed.items() if mapped == group]
     add = [wanted_ids[0]] if wanted_ids and not current.intersection(wanted_ids) else []
     remove = [role_id for role_id, mapped in managed.items() if mapped != group and role_id in current]
@@ -83,13 +115,20 @@ def role_changes(
 
 
 def app_change_pending(user: User, *, now: dt.datetime) -> bool:
-    """True while the app's last change of ``user.role_group`` may not be in Discord yet."""
+    """True while the app's last change of ``user.role_group`` may not be in Discord yet.
+
+    That is: the change is newer than the last agreement, or the later of the change and the last
+    push that landed (``discord_pushed_at``) is less than ``APP_CHANGE_GRACE`` ago. Measured from
+    the push too, because a push that lands late (the reconcile, a backed-up worker) makes Discord
+    send its intermediate state (old and new role) then, not at the change.
+    """
     changed_at = user.role_group_changed_at
     if changed_at is None:
         return False
     if user.discord_synced_at is None or changed_at > user.discord_synced_at:
         return True
-    return now - changed_at < APP_CHANGE_GRACE
+    latest = max(changed_at, user.discord_pushed_at or changed_at)
+    return now - latest < APP_CHANGE_GRACE
 
 
 # -- push ---------------------------------------------------------------------------------------
@@ -103,6 +142,7 @@ class PushResult:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # not removed, because adding the wanted role failed
     skipped: str = ""
     rate_limited: bool = False
     error_codes: list[int] = field(default_factory=list)  # Discord's codes of the failures, e.g. 50013
@@ -117,7 +157,9 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
 
     Reads the user afresh, so a push queued by an older change applies the latest role group.
     No transaction is held open across the HTTP calls: each log row commits on its own. A push
-    with nothing failed marks the user as in step with Discord (``discord_synced_at``).
+    with nothing failed marks the user as in step with Discord (``discord_synced_at``) and
+    pushed (``discord_pushed_at``). A group Discord cannot show (no mapped role) is skipped
+    without asking Discord, and counts as in step: there is nothing Discord could hold.
     """
     from dkp.accounts.models import User
     from dkp.accounts.services import parse_role_ids
@@ -157,6 +199,13 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
         return skip(f"Roles not pushed: {exc}")
     if not managed:
         return skip("No Discord roles are mapped (DISCORD_ROLE_IDS is empty); roles not pushed.")
+    if not shown_in_discord(group, managed):
+        skip(
+            f"The role group {group.label} has no Discord role in DISCORD_ROLE_IDS, so Discord cannot show it; "
+            "the Discord roles were left as they are (taking them away would cost the member their access)."
+        )
+        _mark_in_step(user)
+        return result
 
     try:
         member = client.member(guild_id=guild_id, user_id=user.discord_id)
@@ -195,19 +244,35 @@ def _change_roles(
     """Add, then remove, managed roles; each outcome goes to ``result`` and to the sync log.
 
     A failure is logged with Discord's code and not retried here (the client has already waited out
-    short rate limits): the next push or reconcile tries again. The rest of the changes go on, except
-    after a 10007: the member has left, so their other roles are not asked for.
+    short rate limits): the next push or reconcile tries again. The rest of the adds go on, except
+    after a 10007: the member has left, so their other roles are not asked for. When an add failed
+    the old roles are kept (logged as skipped): removing them would leave the member without any
+    guild role, and so without access, until the next try.
     """
     assert user.discord_id  # callers only change the roles of a linked account
     group = RoleGroup(user.role_group)
     reason = f"EQ DKP: role group is now {group.label}"
     changes = [(DiscordSyncLog.Action.ADD_ROLE, role_id) for role_id in add]
     changes += [(DiscordSyncLog.Action.REMOVE_ROLE, role_id) for role_id in remove]
+    failed_adds: list[str] = []
     for action, role_id in changes:
         adding = action == DiscordSyncLog.Action.ADD_ROLE
         change = client.add_member_role if adding else client.remove_member_role
         role_name = managed[role_id].value
         what = f"{'Add' if adding else 'Remove'} Discord role {role_id} ({role_name})"
+        if not adding and failed_adds:
+            result.kept.append(role_id)
+            wanted = ", ".join(f"{failed} ({managed[failed].value})" for failed in failed_adds)
+            _log(
+                result.run_id,
+                user=user,
+                action=action,
+                role=role_name,
+                message=f"Kept Discord role {role_id} ({role_name}) because adding Discord role {wanted} failed: "
+                "removing it would leave the member without a guild role. The next push or reconcile tries again.",
+                outcome=DiscordSyncLog.Result.SKIPPED,
+            )
+            continue
         try:
             change(guild_id=guild_id, user_id=user.discord_id, role_id=role_id, reason=reason)
         except DiscordUnknownMember as exc:
@@ -224,6 +289,8 @@ def _change_roles(
             return
         except DiscordError as exc:
             result.failed.append(role_id)
+            if adding:
+                failed_adds.append(role_id)
             result.rate_limited = result.rate_limited or isinstance(exc, DiscordRateLimited)
             if exc.code:
                 result.error_codes.append(exc.code)
@@ -242,12 +309,36 @@ def _change_roles(
 
 
 def _mark_in_step(user: User) -> None:
-    """Discord now holds ``user``'s role group: record it, unless the app changed the group meanwhile."""
+    """Discord now holds ``user``'s role group: record it, unless the app changed the group meanwhile.
+
+    ``discord_pushed_at`` starts the grace in which Discord's reports of our own push are not pulled.
+    """
     from dkp.accounts.models import User
 
+    now = timezone.now()
     User.objects.filter(
         pk=user.pk, role_group=user.role_group, role_group_changed_at=user.role_group_changed_at
-    ).update(discord_synced_at=timezone.now())
+    ).update(discord_synced_at=now, discord_pushed_at=now)
+
+
+def member_joined(*, discord_id: str) -> bool:
+    """Someone joined (or rejoined) the Discord server: the app's role group goes to Discord.
+
+    A member who comes back holds no roles; pulled, that would make them a guest although the app
+    kept their rank. For a linked user in a group other than guest the join is marked as an app
+    change (``role_group_changed_at``), so pulls and the reconcile leave the group alone until
+    Discord has it, and a push is queued after commit. True when a push was queued.
+    """
+    from dkp.accounts.models import User
+
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(discord_id=str(discord_id)).first()
+        if user is None or user.role_group == RoleGroup.GUEST:
+            return False
+        user.role_group_changed_at = timezone.now()
+        user.save(update_fields=["role_group_changed_at"])
+        push_role_group_after_commit(user=user)
+    return True
 
 
 # -- pull ---------------------------------------------------------------------------------------
@@ -264,7 +355,8 @@ def pull_member_roles(*, discord_id: str, role_ids: Iterable[str], reason: str) 
     """Bring a member's Discord roles into their role group; the group they now have, or None.
 
     Called by the bot on a member update (``reason``: "Discord member update"). The managed roles
-    decide the group (highest first; none held: guest); other roles are ignored. None, and nothing
+    decide the group (highest first; none held: guest; ``group_from_discord``); other roles are
+    ignored, and a group Discord cannot show is only ever left upwards. None, and nothing
     written, for a Discord account nobody here has linked. None, with a SKIPPED log row, while an app
     change is not yet in Discord (``app_change_pending``). A pull never queues a push back.
     """
@@ -290,14 +382,13 @@ def _pull(
     *, discord_id: str, role_ids: list[str], managed: dict[str, RoleGroup], reason: str, run_id: uuid.UUID
 ) -> _Pulled:
     from dkp.accounts.models import User
-    from dkp.accounts.services import role_group_for
 
     user = User.objects.select_for_update().filter(discord_id=discord_id).first()
     if user is None:
         return _Pulled("no_user")
     now = timezone.now()
     old = RoleGroup(user.role_group)
-    new = role_group_for(role_ids, role_map=managed)
+    new = group_from_discord(role_ids, old, managed)
     if app_change_pending(user, now=now):
         if new != old:
             _log(
@@ -401,7 +492,8 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
     """Compare every linked user's role group with their roles in the Discord server and settle each.
 
     Per user with a Discord account: an app change not yet in Discord is pushed (app → Discord);
-    otherwise Discord's roles are pulled (Discord → app). A user missing from the member list is
+    otherwise Discord's roles are pulled (Discord → app), by ``group_from_discord`` (a group Discord
+    cannot show is only left upwards). A user missing from the member list is
     skipped and keeps their group: who left is an officer's call, and a short list must never
     demote the guild. Discord members nobody here has linked are ignored.
 
@@ -532,7 +624,8 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
                 _mark_in_step(user)
             continue
 
-        if discord_group == group:
+        pulled_group = group_from_discord(roles, group, managed)
+        if pulled_group == group:
             in_step.setdefault(group.value, []).append(user.pk)
             continue
         change = RoleChange(
@@ -540,7 +633,7 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
             user.discord_id,
             direction=DiscordSyncLog.Direction.FROM_DISCORD,
             from_group=group.value,
-            to_group=discord_group.value,
+            to_group=pulled_group.value,
         )
         report.changes.append(change)
         if dry_run:

@@ -133,8 +133,13 @@ def bidder_count(*, auction: Auction) -> int:
     return auction.bids.exclude(status=BidStatus.WITHDRAWN).count()
 
 
-def open_auction_choices(*, typed: str = "", limit: int = 25) -> list[Auction]:
-    """Open auctions whose item name contains ``typed`` (or whose number starts with it), closing soonest first."""
+def open_auction_choices(*, viewer: User | None, typed: str = "", limit: int = 25) -> list[Auction]:
+    """Open auctions whose item name contains ``typed`` (or whose number starts with it), closing soonest first.
+
+    Nothing for someone who may not see the guild's loot (as on the web: guests while standings are private).
+    """
+    if not can(viewer, Capability.VIEW_GUILD):
+        return []
     typed = " ".join((typed or "").split()).lstrip("#")
     found = auctions(status=AuctionStatus.OPEN)
     if typed.isascii() and typed.isdigit():
@@ -176,22 +181,27 @@ def auction_picked(typed: str) -> Auction:
 
 
 def auction_pool(name: str | None = None) -> DkpPool:
-    """The pool an auction opens in: the one named (any case, or its id), else the first active pool by name."""
-    from dkp.points.models import DkpPool
+    """The pool an auction opens in: the one named (any case, or its id), else the default pool.
+
+    The default is the web's and ``/standings``'s: the first active pool by id (``active_pools()[0]``).
+    """
+    from dkp.points.selectors import active_pools
     from dkp.points.services import get_pool
 
     if name and name.strip():
         return get_pool(name.strip())
-    pool = DkpPool.objects.filter(is_active=True).order_by("name", "pk").first()
-    if pool is None:
+    pools = active_pools()
+    if not pools:
         raise NotFound("There is no active DKP pool to open an auction in.", code="no_pool")
-    return pool
+    return pools[0]
 
 
-def pool_choices(*, typed: str = "", limit: int = 25) -> list[DkpPool]:
-    """Active pools whose name contains ``typed``, by name."""
+def pool_choices(*, viewer: User | None, typed: str = "", limit: int = 25) -> list[DkpPool]:
+    """Active pools whose name contains ``typed``, by name; nothing for someone who may not see the guild's pools."""
     from dkp.points.models import DkpPool
 
+    if not can(viewer, Capability.VIEW_GUILD):
+        return []
     return list(DkpPool.objects.filter(is_active=True, name__icontains=(typed or "").strip()).order_by("name")[:limit])
 
 

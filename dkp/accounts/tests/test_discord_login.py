@@ -165,6 +165,22 @@ def test_an_officers_change_discord_has_not_got_yet_survives_sign_in_and_is_push
     assert len(pushes) == 1  # the officer's change goes to Discord again
 
 
+def test_a_developer_the_discord_server_has_no_role_for_stays_a_developer_at_sign_in(
+    discord: DiscordStandin, settings
+) -> None:
+    settings.DISCORD_ROLE_IDS = f"officer:{OFFICER},member:{MEMBER}"  # no developer role in this server
+    dev = discord.add_user(id="1004", username="dev", global_name="Dev", roles=[MEMBER])
+    discord.signed_in_as = dev
+    User.objects.create(username="dev", discord_id="1004", role_group=RoleGroup.DEVELOPER)
+
+    sign_in(Client(), discord)
+    assert User.objects.get(discord_id="1004").role_group == RoleGroup.DEVELOPER
+
+    dev.roles = [MEMBER, OFFICER]  # promoted in Discord: that is shown, so it is taken
+    sign_in(Client(), discord)
+    assert User.objects.get(discord_id="1004").role_group == RoleGroup.OFFICER
+
+
 def test_someone_not_in_the_guild_server_signs_in_as_guest(discord: DiscordStandin) -> None:
     discord.signed_in_as = discord.add_user(id="1003", username="gus", roles=[OFFICER], in_guild=False)
     client = Client()

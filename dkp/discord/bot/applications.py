@@ -5,10 +5,16 @@ one field, and up to three of the guild's questions. A guild that asks more, or 
 long for a modal, gets a link to the web form instead. The vote buttons are a DynamicItem over the
 custom ids of ``dkp.discord.components``, so the buttons the REST poster attaches work in the bot
 without any bookkeeping, also after a restart.
+
+The modal's submit and the vote buttons defer before they touch the database (Discord waits three
+seconds for a first answer). ``/apply`` must answer with the modal itself, so it cannot defer: its
+checks and the questions get two seconds, after which it points to the web form instead.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +30,9 @@ if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.discord.bot.core import DkpBot
 
+log = logging.getLogger(__name__)
+
+FORM_SECONDS = 2.0  # /apply answers with a modal within Discord's 3 seconds, or with a link to the web form
 MODAL_QUESTIONS = 3  # five inputs at most: name, class and level, and three questions
 LABEL_MAX = 45  # Discord's limit on a modal label (and a modal title)
 DESCRIPTION_MAX = 100  # Discord's limit on a label's description
@@ -163,6 +172,7 @@ class ApplyModal(discord.ui.Modal):
             self.add_item(discord.ui.Label(text=short_label(question.text), description=description, component=answer))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             applicant = await signed_up_user(interaction)
             answers = {pk: field.value for pk, field in self.answers.items()}
@@ -173,9 +183,22 @@ class ApplyModal(discord.ui.Modal):
 @app_commands.command(name="apply", description="Apply to join the guild.")
 @app_commands.guild_only()
 async def apply_command(interaction: discord.Interaction) -> None:
-    async with answering(interaction):
+    async def load_form() -> ApplyForm:
         applicant = await signed_up_user(interaction)
-        form = await db(_apply_form, applicant)
+        return await db(_apply_form, applicant)
+
+    # The modal has to be the first answer, so no defer: the lookup is bounded instead.
+    async with answering(interaction):
+        try:
+            form = await asyncio.wait_for(load_form(), FORM_SECONDS)
+        except TimeoutError:
+            log.warning("/apply: the form took too long to load; pointing to the web form")
+            await say(
+                interaction,
+                f"The application form is slow to load right now; try /apply again in a moment, or apply on the "
+                f"web at {site_url('/applications/apply/')}",
+            )
+            return
         if not form.fits_a_modal:
             await say(
                 interaction,
@@ -210,6 +233,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_T
         return cls(int(match["application_id"]), match["choice"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             voter = await signed_up_user(interaction)
             await say(interaction, await db(_vote, voter, self.application_id, self.choice))

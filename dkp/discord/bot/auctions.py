@@ -8,6 +8,11 @@ timestamp, so Discord counts it down with no edits. Sealed pools never show amou
 
 The Bid button is a ``DynamicItem`` whose custom id carries the auction number (``dkp:bid:12``), so a
 button on any post works after a restart without the bot remembering anything about it.
+
+Every command and modal submit defers before it touches the database (Discord waits three seconds for
+the first answer; a busy database must not turn into "the application did not respond"). The Bid
+button cannot defer, as it answers with a modal: its pre-fill lookup gets two seconds, after which the
+modal opens empty and the submit checks everything.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
@@ -29,7 +35,7 @@ from django.utils import timezone
 
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
-from dkp.discord.bot.core import answering, db, say, signed_up_user
+from dkp.discord.bot.core import answering, db, say, signed_up_user, user_by_discord_id
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
 
@@ -43,6 +49,10 @@ REFRESH_SECONDS = 10
 MAX_BIDS_SHOWN = 10  # an open pool's post lists the best bids; the rest are counted
 TAGS = ("main", "alt", "box")
 TIMES = "\N{MULTIPLICATION SIGN}"  # between an item and its number of copies
+PREFILL_SECONDS = 2.0  # the Bid button must answer within Discord's 3 seconds; the pre-fill is a nicety
+# What a post that did not go through raises besides Discord's own errors: the connection, or no answer in
+# time (asyncio.TimeoutError is the builtin TimeoutError since Python 3.11).
+POST_FAILURES = (discord.HTTPException, aiohttp.ClientError, TimeoutError)
 
 
 # --- what a post says --------------------------------------------------------------------------------
@@ -105,7 +115,7 @@ def render_post(post: selectors.AuctionView, *, bidders: int, link: str) -> str:
     else:
         lines.append("Bidding is over; nothing was awarded.")
     lines.extend(post.tie_breaks)
-    lines.extend(post.passed_over)
+    # ``post.passed_over`` stays off: "X's bid counted as 40, all they had left" tells the channel X's balance.
     return "\n".join(lines)[:2000]
 
 
@@ -183,17 +193,36 @@ def _bid_view(auction_id: int) -> discord.ui.View:
     return view
 
 
-async def _send_new(bot: discord.Client, draft: PostDraft, channel_ids: list[str]) -> str:
-    """Post in the first channel that takes it; the channel id, or "" when none did."""
+@dataclass(frozen=True)
+class Posting:
+    """Where a new post went ("" when nowhere) and why the channels tried before it did not take it."""
+
+    channel_id: str
+    failures: tuple[str, ...]
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"Discord answered {error.status}" + (f" ({error.text})" if error.text else "")
+    if isinstance(error, TimeoutError):
+        return "Discord did not answer in time"
+    return f"no connection to Discord ({type(error).__name__})"
+
+
+async def _send_new(bot: discord.Client, draft: PostDraft, channel_ids: list[str]) -> Posting:
+    """Post in the first channel that takes it; any failure in one channel moves on to the next."""
+    failures: list[str] = []
     for channel_id in dict.fromkeys(channel for channel in channel_ids if channel):
         if not channel_id.isascii() or not channel_id.isdigit():
             log.warning("Auction %s: %r is not a Discord channel id", draft.auction_id, channel_id)
+            failures.append(f"{channel_id!r} is not a Discord channel id")
             continue
         channel = bot.get_partial_messageable(int(channel_id))
         try:
             message = await channel.send(draft.content, view=_bid_view(draft.auction_id))
-        except (discord.NotFound, discord.Forbidden) as error:
-            log.warning("Auction %s: cannot post in channel %s (%s)", draft.auction_id, channel_id, error)
+        except POST_FAILURES as error:
+            log.warning("Auction %s: cannot post in channel %s (%r)", draft.auction_id, channel_id, error)
+            failures.append(f"<#{channel_id}>: {_failure(error)}")
             continue
         await db(
             services.record_auction_post,
@@ -202,8 +231,8 @@ async def _send_new(bot: discord.Client, draft: PostDraft, channel_ids: list[str
             message_id=str(message.id),
             digest=draft.digest,
         )
-        return channel_id
-    return ""
+        return Posting(channel_id, tuple(failures))
+    return Posting("", tuple(failures))
 
 
 async def _write(bot: discord.Client, draft: PostDraft, *, prefer_channel_id: str = "") -> bool:
@@ -237,10 +266,10 @@ async def _write(bot: discord.Client, draft: PostDraft, *, prefer_channel_id: st
             return True
     if not draft.is_open:
         return False
-    posted = await _send_new(bot, draft, [prefer_channel_id, draft.channel_id, *draft.fallback_channel_ids])
-    if not posted and (prefer_channel_id or draft.channel_id or draft.fallback_channel_ids):
+    posting = await _send_new(bot, draft, [prefer_channel_id, draft.channel_id, *draft.fallback_channel_ids])
+    if not posting.channel_id and (prefer_channel_id or draft.channel_id or draft.fallback_channel_ids):
         log.warning("Auction %s: no channel took its post", draft.auction_id)
-    return bool(posted)
+    return bool(posting.channel_id)
 
 
 async def refresh_auction_posts(bot: discord.Client, *, auction_id: int | None = None) -> int:
@@ -281,34 +310,65 @@ def _guild_zone() -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _auction_choices(typed: str) -> list[app_commands.Choice[str]]:
+def _auction_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
+    viewer = user_by_discord_id(discord_id)
     zone = _guild_zone()
     return [
         app_commands.Choice(name=_choice_label(auction, zone), value=str(auction.pk))
-        for auction in selectors.open_auction_choices(typed=typed)
+        for auction in selectors.open_auction_choices(viewer=viewer, typed=typed)
     ]
 
 
 async def open_auction_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_auction_choices, current)
+    return await db(_auction_choices, interaction.user.id, current)
 
 
-def _pool_choices(typed: str) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=pool.name, value=pool.name) for pool in selectors.pool_choices(typed=typed)]
+def _pool_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
+    viewer = user_by_discord_id(discord_id)
+    return [
+        app_commands.Choice(name=pool.name, value=pool.name)
+        for pool in selectors.pool_choices(viewer=viewer, typed=typed)
+    ]
 
 
 async def pool_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_pool_choices, current)
+    return await db(_pool_choices, interaction.user.id, current)
 
 
 # --- officers: /auction start|close|cancel ----------------------------------------------------------
 
 
-def _open(*, actor: User, item: str, quantity: int, minutes: int | None, pool_name: str | None) -> PostDraft:
+@dataclass(frozen=True)
+class Opened:
+    """An auction just opened: its post to send, and what the officer is told about it."""
+
+    draft: PostDraft
+    summary: str
+
+
+def _open(*, actor: User, item: str, quantity: int, minutes: int | None, pool_name: str | None) -> Opened:
     pool = selectors.auction_pool(pool_name)
     auction = services.open_auction(item=item, pool=pool, actor=actor, quantity=quantity, minutes=minutes)
     auction = Auction.objects.select_related("item", "pool").get(pk=auction.pk)
-    return _draft(auction, GuildSettings.load())
+    return Opened(_draft(auction, GuildSettings.load()), _opened_summary(auction))
+
+
+def _where_posted(posting: Posting, here: str, fallbacks: tuple[str, ...]) -> str:
+    """The end of the officer's answer: where the post is, or why there is none."""
+    if posting.channel_id:
+        where = "posted here" if posting.channel_id == here else f"posted in <#{posting.channel_id}>"
+        return where + (f" (could not post it in {'; '.join(posting.failures)})" if posting.failures else "")
+    if not posting.failures:
+        return "but I could not post it anywhere: set the auction channel on the guild settings page"
+    retry = (
+        "I will keep trying the auction channel"
+        if fallbacks
+        else "set the auction channel on the guild settings page so I can retry"
+    )
+    return (
+        f"but I could not post it: {'; '.join(posting.failures)}. "
+        f"Members can bid with /bid or on the web meanwhile; {retry}"
+    )
 
 
 def _close(*, actor: User, picked: str) -> Auction:
@@ -353,31 +413,37 @@ class AuctionCommands(app_commands.Group):
         minutes: app_commands.Range[int, 1, services.MAX_MINUTES] | None = None,
         pool: str | None = None,
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             actor = await signed_up_user(interaction)
-            await interaction.response.defer(ephemeral=True, thinking=True)
             bot = interaction.client
+            here = str(interaction.channel_id or "")
             async with _post_lock(bot):  # the loop must not post it elsewhere between opening and posting
-                draft = await db(_open, actor=actor, item=item, quantity=quantity, minutes=minutes, pool_name=pool)
-                here = str(interaction.channel_id or "")
-                posted = await _send_new(bot, draft, [here, *draft.fallback_channel_ids])
-            where = (
-                "posted here"
-                if posted and posted == here
-                else f"posted in <#{posted}>"
-                if posted
-                else "but I could not post it anywhere: set the auction channel on the guild settings page"
-            )
-            summary = await db(_opened_summary, draft.auction_id)
-            await say(interaction, f"{summary}; {where}.")
+                opened = await db(_open, actor=actor, item=item, quantity=quantity, minutes=minutes, pool_name=pool)
+                draft = opened.draft
+                # From here on the auction exists: whatever goes wrong, the officer hears its number, or a
+                # retry would open a second auction for the same drop.
+                try:
+                    posting = await _send_new(bot, draft, [here, *draft.fallback_channel_ids])
+                except Exception as error:
+                    log.exception("Auction %s: posting it failed", draft.auction_id)
+                    posting = Posting(
+                        "",
+                        (
+                            _failure(error)
+                            if isinstance(error, POST_FAILURES)
+                            else "an unexpected error (see the bot's log)",
+                        ),
+                    )
+            await say(interaction, f"{opened.summary}; {_where_posted(posting, here, draft.fallback_channel_ids)}.")
 
     @app_commands.command(name="close", description="Close an open auction now and award it.")
     @app_commands.describe(auction="The open auction (pick from the list, or give its number)")
     @app_commands.autocomplete(auction=open_auction_autocomplete)
     async def close(self, interaction: discord.Interaction, auction: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             actor = await signed_up_user(interaction)
-            await interaction.response.defer(ephemeral=True, thinking=True)
             closed = await db(_close, actor=actor, picked=auction)
             await say(interaction, _closed_summary(closed))
             await _refresh_quietly(interaction.client, closed.pk)
@@ -388,6 +454,7 @@ class AuctionCommands(app_commands.Group):
     async def cancel(
         self, interaction: discord.Interaction, auction: str, reason: app_commands.Range[str, 1, 300]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             actor = await signed_up_user(interaction)
             cancelled = await db(_cancel, actor=actor, picked=auction, reason=reason)
@@ -395,8 +462,7 @@ class AuctionCommands(app_commands.Group):
             await _refresh_quietly(interaction.client, cancelled.pk)
 
 
-def _opened_summary(auction_id: int) -> str:
-    auction = Auction.objects.select_related("item", "pool").get(pk=auction_id)
+def _opened_summary(auction: Auction) -> str:
     copies = f" {TIMES}{auction.quantity}" if auction.quantity > 1 else ""
     return (
         f"Auction #{auction.pk} is open: {auction.item.name}{copies} in {auction.pool.name}, "
@@ -466,6 +532,7 @@ def _make_bid_command() -> app_commands.Command[Any, ..., None]:
         tag: Literal["main", "alt", "box"] | None = None,
         character: app_commands.Range[str, 1, 15] | None = None,
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             user = await signed_up_user(interaction)
             answer = await db(
@@ -538,6 +605,7 @@ class BidModal(discord.ui.Modal):
         self.add_item(discord.ui.Label(text="Character (optional)", component=self.character))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             user = await signed_up_user(interaction)
             answer = await db(
@@ -569,10 +637,19 @@ class BidButton(
     ) -> BidButton:
         return cls(int(match["auction_id"]))
 
+    async def _form(self, interaction: discord.Interaction) -> BidForm:
+        user = await signed_up_user(interaction)
+        return await db(_bid_form, auction_id=self.auction_id, user=user)
+
     async def callback(self, interaction: discord.Interaction) -> None:
+        # A modal must be the first answer, so this cannot defer: the lookup gets PREFILL_SECONDS, then the
+        # modal opens empty (the submit defers and checks who bids on what, as /bid does).
         async with answering(interaction):
-            user = await signed_up_user(interaction)
-            form = await db(_bid_form, auction_id=self.auction_id, user=user)
+            try:
+                form = await asyncio.wait_for(self._form(interaction), PREFILL_SECONDS)
+            except TimeoutError:
+                log.warning("Auction %s: the Bid form's pre-fill took too long; opening it empty", self.auction_id)
+                form = BidForm("", f"auction #{self.auction_id}", "", "", "", None, "")
             if form.refusal:
                 await say(interaction, form.refusal)
                 return

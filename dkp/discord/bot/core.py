@@ -172,6 +172,18 @@ class DkpBot(commands.Bot):
             reason="Discord member update",
         )
 
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Someone (re)joined the server with no roles: their role group goes from the app to Discord.
+
+        Pulling their empty role list would make a returning member a guest; instead the join is
+        marked as an app change and the app's group pushed (``role_sync.member_joined``).
+        """
+        if self.guild_id and member.guild.id != self.guild_id:
+            return
+        from dkp.discord.role_sync import member_joined
+
+        await db(member_joined, discord_id=str(member.id))
+
 
 def create_bot(*, sync_commands: bool = True, background: bool = True) -> DkpBot:
     guild_id = settings.DISCORD_GUILD_ID

@@ -2,8 +2,11 @@
 
 Each asks the same question the web does before showing anything: your own numbers are always
 yours to see; another member's, and the standings, need ``VIEW_GUILD`` (members and above, and
-guests and applicants too when the guild makes its standings public). Every reply is ephemeral:
+guests and applicants too when the guild makes its standings public). What a member may still bid
+("available", and what their live bids hold) is shown to themselves and to officers only: on someone
+else's ``/dkp`` it would give away that they hold sealed bids, and how much. Every reply is ephemeral:
 it either shows someone's numbers or would show the guild's standings to whoever reads the channel.
+Every command defers before it touches the database, so a slow query never misses Discord's 3 seconds.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from discord import app_commands
 
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import NotFound
-from dkp.core.roles import Capability, require
+from dkp.core.roles import Capability, can, require
 from dkp.discord.bot.core import answering, app_user, db, say, signed_up_user, site_url, user_by_discord_id
 
 if TYPE_CHECKING:
@@ -48,12 +51,25 @@ def _viewable_person(viewer: User | None, discord_id: int, shown_name: str) -> U
     return person
 
 
-async def whose(interaction: discord.Interaction, member: discord.Member | discord.User | None) -> User:
+@dataclass(frozen=True)
+class Lookup:
+    """Who asks and whom the lookup is about (the same person when you look yourself up)."""
+
+    viewer: User | None
+    person: User
+
+    @property
+    def is_own(self) -> bool:
+        return self.viewer is not None and self.viewer.pk == self.person.pk
+
+
+async def whose(interaction: discord.Interaction, member: discord.Member | discord.User | None) -> Lookup:
     """The person a lookup is about: the caller by default, or the member named (same rule as the web)."""
     if member is None or member.id == interaction.user.id:
-        return await signed_up_user(interaction)
+        own = await signed_up_user(interaction)
+        return Lookup(own, own)
     viewer = await app_user(interaction)
-    return await db(_viewable_person, viewer, member.id, member.display_name)
+    return Lookup(viewer, await db(_viewable_person, viewer, member.id, member.display_name))
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -81,15 +97,19 @@ def fit(text: str) -> str:
     return text[: MESSAGE_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
 
 
-def render_points(person: User, pools: list[PoolPoints]) -> str:
+def render_points(person: User, pools: list[PoolPoints], *, show_available: bool) -> str:
+    """``show_available``: the lines about live bids, for the member themselves and officers only."""
     lines = [f"**{person.name}** — DKP"]
     if not pools:
         lines.append("No points yet: points come from raid ticks and officers' adjustments.")
     for row in pools:
         summary = row.summary
-        held = summary.balance - row.available
-        available = f"{row.available} available" + (f" ({held} held by live bids)" if held else "")
-        lines.append(f"**{row.pool.name}**: {summary.balance} points, {available}")
+        if show_available:
+            held = summary.balance - row.available
+            available = f"{row.available} available" + (f" ({held} held by live bids)" if held else "")
+            lines.append(f"**{row.pool.name}**: {summary.balance} points, {available}")
+        else:
+            lines.append(f"**{row.pool.name}**: {summary.balance} points")
         lines.append(
             f"  earned {summary.earned} · spent {summary.spent} · adjusted {summary.adjusted} · "
             f"decayed {summary.decayed} · lifetime earned {summary.lifetime_earned}"
@@ -155,10 +175,11 @@ def render_standings(pool: DkpPool, eq_class: str, rows: list[StandingsRow], tot
 # --- reads run through db() ----------------------------------------------------------------------
 
 
-def _points(person: User) -> str:
+def _points(lookup: Lookup) -> str:
     from dkp.points.selectors import member_points
 
-    return render_points(person, member_points(user_id=person.pk))
+    show_available = lookup.is_own or can(lookup.viewer, Capability.MANAGE_GUILD)
+    return render_points(lookup.person, member_points(user_id=lookup.person.pk), show_available=show_available)
 
 
 def _attendance(person: User) -> str:
@@ -193,9 +214,11 @@ def _standings(viewer: User | None, pool_name: str, eq_class: str) -> str:
     return render_standings(pool, eq_class, rows, total)
 
 
-def _pool_choices(current: str) -> list[app_commands.Choice[str]]:
+def _pool_choices(discord_id: int, current: str) -> list[app_commands.Choice[str]]:
     from dkp.points.selectors import active_pools
 
+    if not can(user_by_discord_id(discord_id), Capability.VIEW_GUILD):
+        return []  # the pools' names are the guild's, like its standings
     wanted = current.strip().casefold()
     return [
         app_commands.Choice(name=pool.name[:100], value=pool.name[:100])
@@ -211,27 +234,30 @@ def _pool_choices(current: str) -> list[app_commands.Choice[str]]:
 @app_commands.describe(member="Someone else's points (members may look up anyone)")
 @app_commands.guild_only()
 async def dkp_command(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
     async with answering(interaction):
-        person = await whose(interaction, member)
-        await say(interaction, await db(_points, person))
+        lookup = await whose(interaction, member)
+        await say(interaction, await db(_points, lookup))
 
 
 @app_commands.command(name="attendance", description="Attendance over 30, 60 and 90 days and lifetime, per pool.")
 @app_commands.describe(member="Someone else's attendance (members may look up anyone)")
 @app_commands.guild_only()
 async def attendance_command(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
     async with answering(interaction):
-        person = await whose(interaction, member)
-        await say(interaction, await db(_attendance, person))
+        lookup = await whose(interaction, member)
+        await say(interaction, await db(_attendance, lookup.person))
 
 
 @app_commands.command(name="characters", description="Characters with class, level and main/alt/box.")
 @app_commands.describe(member="Someone else's characters (members may look up anyone)")
 @app_commands.guild_only()
 async def characters_command(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
     async with answering(interaction):
-        person = await whose(interaction, member)
-        await say(interaction, await db(_characters, person))
+        lookup = await whose(interaction, member)
+        await say(interaction, await db(_characters, lookup.person))
 
 
 @app_commands.command(name="standings", description="The top 25 of a pool, with a link to the full standings.")
@@ -242,6 +268,7 @@ async def characters_command(interaction: discord.Interaction, member: discord.M
 async def standings_command(
     interaction: discord.Interaction, eq_class: app_commands.Choice[str] | None = None, pool: str | None = None
 ) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)  # the standings are shown to the asker only
     async with answering(interaction):
         viewer = await app_user(interaction)
         await say(interaction, await db(_standings, viewer, pool or "", eq_class.value if eq_class else ""))
@@ -249,7 +276,7 @@ async def standings_command(
 
 @standings_command.autocomplete("pool")
 async def standings_pool_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_pool_choices, current)
+    return await db(_pool_choices, interaction.user.id, current)
 
 
 async def setup(bot: DkpBot) -> None:

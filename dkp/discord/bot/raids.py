@@ -4,12 +4,17 @@ The same two steps as the web's upload (``dkp.raids.ingest``): ``preview_dumps``
 saves nothing; the preview's signed token goes into a Confirm/Cancel view that only the officer who
 uploaded may press, and Confirm calls ``confirm_tick`` with it. The token names that officer, so even a
 click that got past the view would be refused by the service.
+
+The command defers before anything else (reading the files and the preview take longer than the three
+seconds Discord waits for a first answer), and Confirm defers before it saves: the preview message is
+then edited to say what happened.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
     from dkp.discord.bot.core import DkpBot
     from dkp.raids.ingest import TickPreview
     from dkp.raids.models import Raid
+
+log = logging.getLogger(__name__)
 
 # Discord lets a deferred reply be edited for 15 minutes; the view gives up a little before, so it
 # can still say so on the message.
@@ -190,8 +197,12 @@ class TickConfirmView(discord.ui.View):
         return False
 
     async def _finish(self, interaction: discord.Interaction, content: str) -> None:
+        """Replace the preview (and its buttons) with what happened; the click was answered or deferred before."""
         self.stop()
-        await interaction.response.edit_message(content=content, view=None)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=content, view=None)
+        else:
+            await interaction.response.edit_message(content=content, view=None)
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[TickConfirmView]) -> None:
@@ -199,14 +210,31 @@ class TickConfirmView(discord.ui.View):
             await say(interaction, "This tick is already being recorded.")
             return
         self.done = True
+        finished = False
         try:
-            officer = await signed_up_user(interaction)
-            present, value = await db(_confirm, officer, self.plan)
-        except GuildError as refused:
-            await self._finish(interaction, f"Nothing was recorded: {refused.message}")
-            return
-        raid_page = site_url(f"/raids/{self.plan.raid_id}/")
-        await self._finish(interaction, f"Tick recorded: {present} characters, {value} points each.\n{raid_page}")
+            # Saving a tick of fifty characters may take longer than the 3 seconds Discord waits.
+            await interaction.response.defer()
+            try:
+                officer = await signed_up_user(interaction)
+                present, value = await db(_confirm, officer, self.plan)
+            except GuildError as refused:
+                finished = True
+                await self._finish(interaction, f"Nothing was recorded: {refused.message}")
+                return
+            finished = True
+            raid_page = site_url(f"/raids/{self.plan.raid_id}/")
+            await self._finish(interaction, f"Tick recorded: {present} characters, {value} points each.\n{raid_page}")
+        except Exception:
+            log.exception("Confirming a tick of raid %s failed", self.plan.raid_id)
+            if not finished:
+                await say(
+                    interaction,
+                    "Something went wrong on our side while recording the tick; press Confirm again "
+                    "(a raid dump already taken is refused, so it is never counted twice).",
+                )
+        finally:
+            if not finished:
+                self.done = False  # nothing was decided: Confirm and Cancel work again
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[TickConfirmView]) -> None:
@@ -245,10 +273,10 @@ async def tick_command(
     raid: str | None = None,
     value: app_commands.Range[int, 1, MAX_TICK_VALUE] | None = None,
 ) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
     async with answering(interaction):
         officer = await signed_up_user(interaction)
         require(officer, Capability.MANAGE_GUILD)  # before fetching anything
-        await interaction.response.defer(ephemeral=True, thinking=True)
         files = await read_dumps([dump, dump2, dump3])
         plan = await db(_plan, officer, raid or "", files, value)
         if not plan.preview.can_confirm:

@@ -319,3 +319,24 @@ def test_vote_components_carry_the_custom_ids_the_bots_button_answers() -> None:
     assert parse_vote_custom_id("dkp:vote:42:maybe") is None
     with pytest.raises(ValueError, match="not a vote choice"):
         vote_custom_id(42, "maybe")
+
+
+def test_when_the_form_is_too_slow_to_load_apply_points_to_the_web_form(
+    guild: Guild, questions: list[ApplicationQuestion], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dkp.discord.bot import applications
+
+    # No time at all for the lookup: given up at once, as after FORM_SECONDS of a slow database.
+    monkeypatch.setattr(applications, "FORM_SECONDS", 0)
+
+    async def scenario(world: World):
+        return await world.guest.slash(world.channel, "apply")
+
+    result = in_discord(guild, scenario)
+    assert result.modal is None
+    assert result.ephemeral
+    assert text(result) == (
+        "The application form is slow to load right now; try /apply again in a moment, or apply on the web at "
+        "http://dkp.test/applications/apply/"
+    )
+    assert not GuildApplication.objects.exists()

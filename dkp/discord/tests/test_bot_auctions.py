@@ -719,3 +719,134 @@ def test_the_background_loop_posts_auctions_opened_on_the_web(guild, monkeypatch
 
     auction_id, post = in_discord(guild, scenario)
     assert has_bid_button(post, auction_id)
+
+
+# --- review fixes ---------------------------------------------------------------------------------------
+
+
+def test_auction_start_without_a_pool_opens_in_the_default_pool_of_the_web_and_standings(guild):
+    from dkp.points.models import DkpPool
+    from dkp.points.selectors import pool_named
+
+    DkpPool.objects.create(name="Alt Runs")  # before "Main" by name, after it by age
+
+    async def scenario(world: World):
+        return await world.officer.slash(world.channel, "auction start", item="Cloak of Flames")
+
+    result = in_discord(guild, scenario)
+    auction = Auction.objects.select_related("pool").get()
+    assert auction.pool == guild.pool == pool_named("")
+    assert f"Auction #{auction.pk} is open: Cloak of Flames in Main" in said(result)
+
+
+def test_a_post_discord_refuses_still_tells_the_officer_the_auctions_number(guild):
+    async def scenario(world: World):
+        world.env.inject_error("POST", "/channels/*/messages", status=500)
+        result = await world.officer.slash(world.channel, "auction start", item="Cloak of Flames")
+        return result, await db(_latest_auction_id), world.channel.id
+
+    result, auction_id, channel_id = in_discord(guild, scenario)
+    assert only_to_them(result)
+    assert said(result).startswith(f"Auction #{auction_id} is open: Cloak of Flames in Main")
+    assert (
+        f"but I could not post it: <#{channel_id}>: Discord answered 500 (Internal Server Error (injected by test)). "
+        "Members can bid with /bid or on the web meanwhile; set the auction channel on the guild settings page"
+    ) in said(result)
+    assert "Something went wrong" not in said(result)
+    auction = Auction.objects.get()
+    assert auction.status == AuctionStatus.OPEN
+    assert auction.discord_message_id == ""
+
+
+def test_a_failure_in_one_channel_moves_on_to_the_auction_channel(guild):
+    async def scenario(world: World):
+        loot = world.server.create_text_channel("loot")
+        await db(_set_channels, auction=str(loot.id))
+        world.env.inject_error("POST", f"/channels/{world.channel.id}/messages", status=403, code=50013)
+        result = await world.officer.slash(world.channel, "auction start", item="Cloak of Flames")
+        auction_id = await db(_latest_auction_id)
+        return result, auction_id, loot.id, await post_of(world, auction_id)
+
+    result, auction_id, loot_id, post = in_discord(guild, scenario)
+    assert f"Auction #{auction_id} is open" in said(result)
+    assert f"posted in <#{loot_id}> (could not post it in <#" in said(result)
+    assert post.channel.id == loot_id
+    assert has_bid_button(post, auction_id)
+
+
+def test_a_closed_post_explains_ties_but_never_whose_balance_ran_short(guild):
+    from dkp.points.services import adjust_points
+
+    def bid_tied(tied: int) -> None:
+        _bid(guild.good_member, tied, 10)
+        _bid(guild.poor_member, tied, 10)
+
+    def bid_then_lose_points(short: int) -> None:
+        _bid(guild.good_member, short, 80)
+        _bid(guild.developer, short, 70)
+        adjust_points(user=guild.good_member, pool=guild.pool, amount=-50, reason="penalty", actor=guild.officer)
+
+    async def scenario(world: World):
+        tied = await open_and_post(world, guild, "Cloak of Flames")
+        short = await open_and_post(world, guild, "Jaded Electrum Bracelet")
+        await db(bid_tied, tied)
+        await db(services.close_auction, auction_id=tied, actor=guild.officer, early=True)
+        await db(bid_then_lose_points, short)
+        await db(services.close_auction, auction_id=short, actor=guild.officer, early=True)
+        await refresh_auction_posts(world.bot)
+        return await post_of(world, tied), await post_of(world, short)
+
+    tied_post, short_post = in_discord(guild, scenario)
+    tied, short = Auction.objects.order_by("pk")
+    tie_sentence = tied.outcome["tie_breaks"][0]["detail"]
+    assert tie_sentence in tied_post.content
+    assert short.outcome["passed_over"] == ["Gwendolyn's bid of 80 counted as 30, all they had left."]
+    assert "Won by **Devraxx** for 31 points" in short_post.content
+    assert "all they had left" not in short_post.content
+    assert "counted as" not in short_post.content
+
+
+def test_auction_and_pool_lists_are_offered_only_to_those_who_may_see_the_guild(guild):
+    def make_standings_public() -> None:
+        GuildSettings.objects.update_or_create(pk=1, defaults={"standings_public": True})
+
+    async def scenario(world: World):
+        await db(_open, guild)
+        stranger = world.server.add_member(world.env.create_user("stranger"))
+        private = []
+        for person in (world.guest, world.applicant, stranger):
+            private.append(await person.autocomplete(world.channel, "bid", "item", "", amount="5"))
+            private.append(await person.autocomplete(world.channel, "auction close", "auction", ""))
+            private.append(await person.autocomplete(world.channel, "auction start", "pool", "", item="Cloak"))
+        member = await world.good_member.autocomplete(world.channel, "bid", "item", "", amount="5")
+        member_pools = await world.good_member.autocomplete(world.channel, "auction start", "pool", "", item="Cloak")
+        await db(make_standings_public)
+        public = await world.guest.autocomplete(world.channel, "bid", "item", "", amount="5")
+        return private, member, member_pools, public
+
+    private, member, member_pools, public = in_discord(guild, scenario)
+    assert private == [[]] * 9
+    assert [choice["value"] for choice in member] == [str(Auction.objects.get().pk)]
+    assert [choice["value"] for choice in member_pools] == ["Main"]
+    assert public == member
+
+
+def test_a_bid_form_lookup_out_of_time_opens_the_modal_empty(guild, monkeypatch):
+    from dkp.discord.bot import auctions
+
+    # No time at all for the pre-fill: the lookup is given up at once, as after PREFILL_SECONDS of a slow database.
+    monkeypatch.setattr(auctions, "PREFILL_SECONDS", 0)
+
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild)
+        shown = await world.good_member.click(await post_of(world, auction_id), label="Bid")
+        answer = await world.good_member.submit_modal(shown, {"amount": "20"})
+        return auction_id, shown, answer
+
+    auction_id, shown, answer = in_discord(guild, scenario)
+    assert shown.modal is not None
+    assert shown.modal["title"] == f"Bid on auction #{auction_id}"
+    assert "available" not in str(shown.modal)  # no pre-fill
+    assert only_to_them(answer)
+    assert f"Your bid of 20 points on Cloak of Flames (#{auction_id})" in said(answer)
+    assert ItemBid.objects.get(auction_id=auction_id).amount == 20

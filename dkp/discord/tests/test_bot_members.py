@@ -72,8 +72,30 @@ def test_a_member_looks_up_another_members_points(members: Guild) -> None:
     result = in_discord(members, scenario)
     assert result.ephemeral
     assert text(result).startswith("**Pip** — DKP")
-    assert "**Main**: 10 points, 10 available" in text(result)
+    assert "**Main**: 10 points\n" in text(result)  # what Pip may still bid is Pip's own business
+    assert "available" not in text(result)
     assert "30 days 10% (1/10)" in text(result)
+
+
+def test_another_members_dkp_does_not_give_away_their_sealed_bids(members: Guild) -> None:
+    auction = open_auction(item="Cloak of Flames", pool=members.pool, actor=members.officer)
+    place_bid(auction_id=auction.pk, user=members.good_member, amount=25, channel="web")
+
+    async def scenario(world: World):
+        by_member = await world.poor_member.slash(world.channel, "dkp", member=world.good_member)
+        by_recruiter = await world.recruiter.slash(world.channel, "dkp", member=world.good_member)
+        by_herself = await world.good_member.slash(world.channel, "dkp", member=world.good_member)
+        by_officer = await world.officer.slash(world.channel, "dkp", member=world.good_member)
+        return by_member, by_recruiter, by_herself, by_officer
+
+    by_member, by_recruiter, by_herself, by_officer = in_discord(members, scenario)
+    for result in (by_member, by_recruiter):
+        assert text(result).startswith("**Gwen** — DKP\n**Main**: 90 points\n")
+        assert "available" not in text(result)
+        assert "held" not in text(result)
+        assert "25" not in text(result)
+    for result in (by_herself, by_officer):
+        assert "**Main**: 90 points, 65 available (25 held by live bids)" in text(result)
 
 
 def test_a_guest_sees_their_own_numbers_but_not_a_members_unless_standings_are_public(members: Guild) -> None:
@@ -144,6 +166,24 @@ def test_standings_filter_by_class_and_pick_a_pool_by_name(members: Guild) -> No
     assert lines[2] == f"Full standings: http://dkp.test/?pool={members.pool.pk}&class=Warrior"
     assert "Nobody has points in this pool yet." in text(legacy)
     assert [choice["value"] for choice in choices] == ["Legacy"]
+
+
+def test_the_pool_list_is_offered_only_to_those_who_may_see_the_standings(members: Guild) -> None:
+    async def scenario(world: World):
+        stranger = world.server.add_member(world.env.create_user("stranger"))
+        private = [
+            await person.autocomplete(world.channel, "standings", "pool", "")
+            for person in (world.guest, world.applicant, stranger)
+        ]
+        member = await world.poor_member.autocomplete(world.channel, "standings", "pool", "")
+        await db(make_standings_public)
+        public = await world.guest.autocomplete(world.channel, "standings", "pool", "")
+        return private, member, public
+
+    private, member, public = in_discord(members, scenario)
+    assert private == [[], [], []]
+    assert [choice["value"] for choice in member] == ["Main"]
+    assert public == member
 
 
 def test_standings_of_an_unknown_pool_name_the_pools_there_are(members: Guild) -> None:

@@ -236,3 +236,34 @@ def test_a_preview_left_alone_times_out_and_records_nothing(guild: Guild) -> Non
     assert text(shown) == "This preview timed out; nothing was recorded. Run /raid tick again."
     assert buttons(reply(shown)) == []
     assert counts() == before
+
+
+def test_an_unexpected_failure_while_confirming_leaves_confirm_usable(guild: Guild, monkeypatch) -> None:
+    make_character("Zelroso", owner=guild.good_member, eq_class="Ranger")
+    before_gwen = balance(guild.good_member)
+    real_confirm = raids._confirm
+    failures: list[str] = []
+
+    def confirm_failing_once(officer, plan):
+        if not failures:
+            failures.append("database went away")
+            raise RuntimeError("database went away")
+        return real_confirm(officer, plan)
+
+    monkeypatch.setattr(raids, "_confirm", confirm_failing_once)
+
+    async def scenario(world: World):
+        shown = await world.officer.slash(world.channel, "raid tick", dump=sample(FIRST))
+        failed = await world.officer.click(reply(shown), label="Confirm")
+        still_offered = buttons(reply(shown))
+        again = await world.officer.click(reply(shown), label="Confirm")
+        return shown, failed, still_offered, again
+
+    shown, failed, still_offered, again = in_discord(guild, scenario)
+    [told] = failed.followups  # the click was deferred: the apology follows, to the officer only
+    assert told.ephemeral
+    assert told.content.startswith("Something went wrong on our side while recording the tick; press Confirm again")
+    assert still_offered == ["Confirm", "Cancel"]  # not stuck on "already being recorded"
+    assert not again.followups  # no "This tick is already being recorded."
+    assert text(shown).startswith("Tick recorded: 54 characters, 10 points each.")
+    assert balance(guild.good_member) == before_gwen + 10

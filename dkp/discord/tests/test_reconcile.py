@@ -183,7 +183,8 @@ def test_full_reconcile_of_200_members_through_rate_limits_and_a_role_above_the_
     assert {tuple(managed_roles(u)) for u in people["in step"]} == {(MEMBER,)}
     assert {tuple(managed_roles(u)) for u in people["made officer in Discord"]} == {(OFFICER, MEMBER)}  # pulled
     assert {tuple(managed_roles(u)) for u in people["made recruiter in the app"]} == {(RECRUITER,)}
-    assert {tuple(managed_roles(u)) for u in people["made officer in the app"]} == {()}  # 111 refused, 444 removed
+    # 111 refused, so 444 kept: nobody is left without a guild role.
+    assert {tuple(managed_roles(u)) for u in people["made officer in the app"]} == {(MEMBER,)}
     assert {tuple(managed_roles(u)) for u in people["demoted to member in the app"]} == {(OFFICER, MEMBER)}
     assert all(sorted(stranger.roles) == [OFFICER, UNMANAGED] for stranger in strangers)
 
@@ -192,8 +193,7 @@ def test_full_reconcile_of_200_members_through_rate_limits_and_a_role_above_the_
     assert not [path for _, path, _ in discord.audit_log if path.endswith(f"/roles/{UNMANAGED}")]
     assert {unquote(reason) for _, _, reason in discord.audit_log} == {
         "EQ DKP: role group is now Recruiter",
-        "EQ DKP: role group is now Officer",
-        "EQ DKP: role group is now Member",
+        "EQ DKP: role group is now Member",  # nothing for the officers: their one change was refused
     }
 
     # Every outcome is in the sync log, under one run id.
@@ -204,13 +204,19 @@ def test_full_reconcile_of_200_members_through_rate_limits_and_a_role_above_the_
         == [("to_discord", "add_role", "officer", "failed", 50013)] * 5
         + [("to_discord", "remove_role", "officer", "failed", 50013)] * 5
     )
-    assert DiscordSyncLog.objects.filter(result="ok", direction="to_discord").count() == 20 * 2 + 5 + 5
+    assert DiscordSyncLog.objects.filter(result="ok", direction="to_discord").count() == 20 * 2 + 5
     assert DiscordSyncLog.objects.filter(result="ok", direction="from_discord", action="set_role_group").count() == 50
     pulled = DiscordSyncLog.objects.get(user=people["made officer in Discord"][0], action="set_role_group")
     assert pulled.message == "member → officer (Discord roles at reconcile)"
-    assert log_rows(result="skipped") == [("from_discord", "read_member", "officer", "skipped", None)] * 5
-    skipped = DiscordSyncLog.objects.filter(result="skipped").values_list("message", flat=True)
-    assert all("not in the Discord server" in message for message in skipped)
+    assert (
+        log_rows(result="skipped")
+        == [("to_discord", "remove_role", "member", "skipped", None)] * 5
+        + [("from_discord", "read_member", "officer", "skipped", None)] * 5
+    )
+    kept = DiscordSyncLog.objects.filter(result="skipped", action="remove_role").values_list("message", flat=True)
+    assert all(f"because adding Discord role {OFFICER} (officer) failed" in message for message in kept)
+    missing = DiscordSyncLog.objects.filter(result="skipped", action="read_member").values_list("message", flat=True)
+    assert all("not in the Discord server" in message for message in missing)
 
     # Refused pushes stay pending; the lines say what happened.
     lines = [change.line() for change in report.changes]
@@ -255,9 +261,10 @@ def test_a_deleted_discord_role_is_logged_with_10011_and_not_retried(discord: Di
 
     assert log_rows(user=pip) == [
         ("to_discord", "add_role", "recruiter", "failed", 10011),
-        ("to_discord", "remove_role", "member", "ok", None),
+        ("to_discord", "remove_role", "member", "skipped", None),
     ]
     assert discord.hits("add_role") == 1
+    assert discord_roles(discord, pip) == [MEMBER, UNMANAGED]  # kept: adding the recruiter role failed
     assert "DISCORD_ROLE_IDS" in DiscordSyncLog.objects.get(user=pip, action="add_role").message
     assert group_of(ann) == RoleGroup.OFFICER  # the run went on to the next user
     assert report.summary() == "2 changes: 1 applied, 1 failed (see the Discord sync log), 0 skipped"
@@ -280,9 +287,15 @@ def test_a_rate_limit_too_long_to_wait_stops_the_pushes_but_not_the_pulls(discor
     assert group_of(ann) == RoleGroup.OFFICER
     assert [change.outcome for change in report.changes] == ["failed"] + ["skipped"] * 4 + ["applied"]
     assert {group_of(user) for user in pushes} == {RoleGroup.RECRUITER}
-    skipped = DiscordSyncLog.objects.filter(result="skipped").values_list("message", flat=True)
+    skipped = DiscordSyncLog.objects.filter(result="skipped", action="read_member").values_list("message", flat=True)
     assert len(skipped) == 4
     assert all("rate limiting" in message for message in skipped)
+    # The first one's member role was kept, since adding the recruiter role failed.
+    assert log_rows(user=pushes[0]) == [
+        ("to_discord", "add_role", "recruiter", "failed", None),
+        ("to_discord", "remove_role", "member", "skipped", None),
+    ]
+    assert discord_roles(discord, pushes[0]) == [MEMBER]
 
 
 def test_a_member_list_discord_refuses_changes_nobody(discord: DiscordStandin) -> None:
@@ -304,6 +317,70 @@ def test_missing_settings_are_refused_before_asking_discord(discord: DiscordStan
     assert "DISCORD_BOT_TOKEN" in e.value.message
     assert "DISCORD_ROLE_IDS" in e.value.message
     assert discord.requests == []
+
+
+# -- our own push, a rejoin, a group Discord cannot show ---------------------------------------------
+
+
+def test_the_member_update_of_a_push_the_reconcile_made_does_not_undo_it(discord: DiscordStandin) -> None:
+    from dkp.discord.role_sync import pull_member_roles
+
+    otto = person(discord, 1, app=RoleGroup.MEMBER, discord_roles=[OFFICER, UNMANAGED], pending=True)
+    assert otto.discord_id
+
+    report = reconcile_roles(dry_run=False)
+
+    assert [change.outcome for change in report.changes] == ["applied"]
+    assert discord_roles(discord, otto) == [MEMBER, UNMANAGED]
+    # Discord's event between the push's two steps (officer and member both held) arrives now,
+    # two hours after the officer demoted otto but right after the push.
+    assert (
+        pull_member_roles(discord_id=otto.discord_id, role_ids=[OFFICER, MEMBER], reason="Discord member update")
+        is None
+    )
+    assert group_of(otto) == RoleGroup.MEMBER
+    otto.refresh_from_db()
+    assert otto.discord_pushed_at is not None
+    assert otto.role_group_changed_at is not None
+    assert otto.discord_pushed_at > otto.role_group_changed_at
+
+
+def test_a_member_who_rejoined_with_no_roles_gets_their_role_back_instead_of_being_demoted(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    from dkp.discord.role_sync import member_joined
+
+    gwen = person(
+        discord, 1, app=RoleGroup.MEMBER, discord_roles=[], changed=dt.timedelta(days=30), synced=dt.timedelta(days=1)
+    )
+    assert gwen.discord_id
+    with django_capture_on_commit_callbacks(execute=False):  # the bot's push has not run yet
+        assert member_joined(discord_id=gwen.discord_id)
+
+    report = reconcile_roles(dry_run=False)
+
+    assert [change.line() for change in report.changes] == [f"m001: app → Discord: +{MEMBER}"]
+    assert group_of(gwen) == RoleGroup.MEMBER
+    assert discord_roles(discord, gwen) == [MEMBER]
+
+
+def test_a_group_without_a_mapped_role_is_neither_pushed_nor_pulled_down(discord: DiscordStandin) -> None:
+    dev = person(discord, 1, app=RoleGroup.DEVELOPER, discord_roles=[MEMBER])
+    new_dev = person(discord, 2, app=RoleGroup.DEVELOPER, discord_roles=[MEMBER, UNMANAGED], pending=True)
+    promoted = person(discord, 3, app=RoleGroup.DEVELOPER, discord_roles=[MEMBER, OFFICER])
+
+    with discord_settings(discord, DISCORD_ROLE_IDS=f"officer:{OFFICER},member:{MEMBER}"):
+        report = reconcile_roles(dry_run=False)
+
+    assert [change.line() for change in report.changes] == ["m003: Discord → app: developer → officer"]
+    assert report.in_step == 2
+    assert (group_of(dev), group_of(new_dev), group_of(promoted)) == (
+        RoleGroup.DEVELOPER,
+        RoleGroup.DEVELOPER,
+        RoleGroup.OFFICER,
+    )
+    assert discord_roles(discord, new_dev) == [MEMBER, UNMANAGED]
+    assert discord.hits("add_role") == discord.hits("remove_role") == 0
 
 
 # -- dry run --------------------------------------------------------------------------------

@@ -196,10 +196,10 @@ def test_a_failed_push_keeps_the_app_change_pending_however_long_ago(
     discord.roles_above_bot = {OFFICER}
     with django_capture_on_commit_callbacks(execute=True):
         set_role_group(user=pip, role_group=RoleGroup.OFFICER, actor=olga)
-    assert roles_in_discord(discord, pip) == []  # member removed, officer refused with 50013
+    assert roles_in_discord(discord, pip) == [MEMBER]  # officer refused with 50013, so member kept
 
     with time_machine.travel(timezone.now() + dt.timedelta(hours=5), tick=False):
-        assert pull(pip, [EVERYONE]) is None
+        assert pull(pip, [EVERYONE, MEMBER]) is None
 
     pip.refresh_from_db()
     assert pip.role_group == RoleGroup.OFFICER
@@ -245,3 +245,55 @@ def test_a_role_given_by_recruitment_is_not_pulled_back_before_discord_has_it(
     abe.refresh_from_db()
     assert abe.role_group == RoleGroup.MEMBER
     assert abe.role_group_changed_at is not None
+
+
+# -- a role group Discord cannot show ------------------------------------------------------------
+
+ONLY_OFFICER_AND_MEMBER = f"officer:{OFFICER},member:{MEMBER}"
+
+
+@pytest.mark.parametrize(
+    ("roles", "group"),
+    [
+        pytest.param([EVERYONE, MEMBER], RoleGroup.DEVELOPER, id="member-role-is-not-a-demotion"),
+        pytest.param([EVERYONE, UNMANAGED], RoleGroup.DEVELOPER, id="no-guild-role-is-not-a-demotion"),
+        pytest.param([EVERYONE, OFFICER, MEMBER], RoleGroup.OFFICER, id="officer-given-in-discord-is-a-promotion"),
+    ],
+)
+def test_a_group_without_a_mapped_role_is_only_left_upwards(roles: list[str], group: RoleGroup) -> None:
+    dev = make_user("dev", RoleGroup.DEVELOPER)
+
+    with override_settings(DISCORD_ROLE_IDS=ONLY_OFFICER_AND_MEMBER):
+        assert pull(dev, roles) == group
+
+    dev.refresh_from_db()
+    assert dev.role_group == group
+    assert dev.discord_synced_at is not None
+
+
+def test_made_developer_by_an_officer_without_a_developer_role_stays_a_developer_and_in_discord(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    olga = make_user("olga", RoleGroup.OFFICER)
+    gwen = make_user("gwen", RoleGroup.MEMBER)
+    assert gwen.discord_id
+    discord.add_user(id=gwen.discord_id, username="gwen", roles=[MEMBER])
+
+    with override_settings(DISCORD_ROLE_IDS=ONLY_OFFICER_AND_MEMBER):
+        with django_capture_on_commit_callbacks(execute=True):
+            set_role_group(user=gwen, role_group=RoleGroup.DEVELOPER, actor=olga)
+        assert roles_in_discord(discord, gwen) == [MEMBER]  # the push left her access alone
+
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=5), tick=False):
+            assert pull(gwen, [EVERYONE, MEMBER]) == RoleGroup.DEVELOPER
+
+    gwen.refresh_from_db()
+    assert gwen.role_group == RoleGroup.DEVELOPER
+    assert not DiscordSyncLog.objects.filter(user=gwen, action=DiscordSyncLog.Action.SET_ROLE_GROUP).exists()
+
+
+def test_guest_is_still_pulled_from_no_guild_role() -> None:
+    gwen = make_user("gwen", RoleGroup.MEMBER)
+
+    with override_settings(DISCORD_ROLE_IDS=ONLY_OFFICER_AND_MEMBER):
+        assert pull(gwen, [EVERYONE]) == RoleGroup.GUEST

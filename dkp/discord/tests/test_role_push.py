@@ -66,10 +66,15 @@ def test_role_changes_with_two_discord_roles_for_one_group_keep_either() -> None
     assert role_changes(["444", "446"], "guest", managed) == ([], ["444", "446"])
 
 
-def test_role_changes_for_a_group_without_a_mapped_role_remove_the_others() -> None:
-    managed = parse_role_ids(f"member:{MEMBER}")
+def test_role_changes_for_a_group_without_a_mapped_role_leave_discord_as_it_is() -> None:
+    managed = parse_role_ids(f"officer:{OFFICER},member:{MEMBER}")
 
-    assert role_changes([MEMBER, UNMANAGED], "officer", managed) == ([], [MEMBER])
+    # Discord cannot show "developer": taking the member role away would only cost them their access.
+    assert role_changes([MEMBER, UNMANAGED], "developer", managed) == ([], [])
+    assert role_changes([OFFICER], "developer", managed) == ([], [])
+    assert role_changes([], "developer", managed) == ([], [])
+    # Guest is no guild role at all, mapped or not.
+    assert role_changes([MEMBER, UNMANAGED], "guest", managed) == ([], [MEMBER])
 
 
 # -- pushing ----------------------------------------------------------------------------------
@@ -158,7 +163,10 @@ def test_a_429_that_keeps_coming_is_retried_three_times_then_logged(discord: Dis
     assert discord.hits("add_role") == 4
     assert slept == [0.5, 0.5, 0.5]
     assert result.failed == [MEMBER]
-    assert result.removed == [APPLICANT]  # the rest of the push went on
+    assert result.removed == []
+    assert result.kept == [APPLICANT]  # not left without any guild role
+    assert discord.hits("remove_role") == 0
+    assert roles_in_discord(discord, user) == [APPLICANT]
     failure = DiscordSyncLog.objects.get(user=user, action="add_role")
     assert failure.result == DiscordSyncLog.Result.FAILED
     assert "rate_limited" in failure.message
@@ -215,7 +223,7 @@ def test_a_global_rate_limit_makes_the_next_call_wait_first(discord: DiscordStan
     assert roles_in_discord(discord, user) == [MEMBER]
 
 
-def test_role_above_the_bot_is_logged_with_50013_once_and_the_rest_continues(discord: DiscordStandin) -> None:
+def test_role_above_the_bot_is_logged_with_50013_once_and_the_old_role_is_kept(discord: DiscordStandin) -> None:
     user = make_user("abe", RoleGroup.MEMBER)
     linked(discord, user, [APPLICANT, UNMANAGED])
     discord.roles_above_bot = {MEMBER}
@@ -223,12 +231,31 @@ def test_role_above_the_bot_is_logged_with_50013_once_and_the_rest_continues(dis
     result = push_role_group(user_id=user.pk)
 
     assert discord.hits("add_role") == 1
+    assert discord.hits("remove_role") == 0
     assert result.failed == [MEMBER]
-    assert roles_in_discord(discord, user) == [UNMANAGED]
-    assert push_log(user) == [("add_role", "member", "failed", 50013), ("remove_role", "applicant", "ok", None)]
+    assert result.kept == [APPLICANT]
+    assert sorted(roles_in_discord(discord, user)) == sorted([APPLICANT, UNMANAGED])
+    assert push_log(user) == [("add_role", "member", "failed", 50013), ("remove_role", "applicant", "skipped", None)]
     failure = DiscordSyncLog.objects.get(user=user, action="add_role")
     assert "Manage Roles" in failure.message
     assert "above" in failure.message
+    kept = DiscordSyncLog.objects.get(user=user, action="remove_role")
+    assert kept.message.startswith(f"Kept Discord role {APPLICANT} (applicant) because adding Discord role {MEMBER}")
+
+
+def test_an_officer_demoted_keeps_the_officer_role_when_the_member_role_cannot_be_added(
+    discord: DiscordStandin,
+) -> None:
+    otto = make_user("otto", RoleGroup.MEMBER)
+    linked(discord, otto, [OFFICER, UNMANAGED])
+    discord.roles_above_bot = {MEMBER}
+
+    result = push_role_group(user_id=otto.pk)
+
+    assert sorted(roles_in_discord(discord, otto)) == sorted([OFFICER, UNMANAGED])
+    assert (result.failed, result.removed, result.kept) == ([MEMBER], [], [OFFICER])
+    otto.refresh_from_db()
+    assert otto.discord_synced_at is None  # not in step: the next push or reconcile tries again
 
 
 def test_unknown_role_is_logged_with_10011(discord: DiscordStandin) -> None:
@@ -239,8 +266,10 @@ def test_unknown_role_is_logged_with_10011(discord: DiscordStandin) -> None:
     push_role_group(user_id=user.pk)
 
     assert discord.hits("add_role") == 1
-    assert push_log(user) == [("add_role", "member", "failed", 10011), ("remove_role", "applicant", "ok", None)]
+    assert discord.hits("remove_role") == 0
+    assert push_log(user) == [("add_role", "member", "failed", 10011), ("remove_role", "applicant", "skipped", None)]
     assert "DISCORD_ROLE_IDS" in DiscordSyncLog.objects.get(user=user, action="add_role").message
+    assert roles_in_discord(discord, user) == [APPLICANT]
 
 
 def test_someone_not_in_the_server_is_skipped_with_10007(discord: DiscordStandin) -> None:
@@ -320,6 +349,32 @@ def test_push_task_reads_the_latest_role_group(discord: DiscordStandin) -> None:
     assert roles_in_discord(discord, user) == [RECRUITER]
 
 
+def test_a_group_without_a_mapped_role_is_not_pushed_and_the_member_keeps_their_roles(
+    discord: DiscordStandin, django_capture_on_commit_callbacks
+) -> None:
+    from dkp.accounts.keys import set_role_group
+
+    olga = make_user("olga", RoleGroup.OFFICER)
+    gwen = make_user("gwen", RoleGroup.MEMBER)
+    linked(discord, gwen, [MEMBER, UNMANAGED])
+
+    with (
+        discord_settings(discord, DISCORD_ROLE_IDS=f"officer:{OFFICER},member:{MEMBER}"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        set_role_group(user=gwen, role_group=RoleGroup.DEVELOPER, actor=olga)
+
+    assert sorted(roles_in_discord(discord, gwen)) == sorted([MEMBER, UNMANAGED])  # still has access
+    assert discord.hits("add_role") == discord.hits("remove_role") == 0
+    assert push_log(gwen) == [("read_member", "developer", "skipped", None)]
+    message = DiscordSyncLog.objects.get(user=gwen).message
+    assert "no Discord role in DISCORD_ROLE_IDS" in message
+    assert "left as they are" in message
+    gwen.refresh_from_db()
+    assert gwen.role_group == RoleGroup.DEVELOPER
+    assert gwen.discord_synced_at is not None  # nothing more Discord could hold
+
+
 # -- an officer changing a role group ---------------------------------------------------------
 
 
@@ -345,6 +400,7 @@ def test_an_officer_promoting_a_member_pushes_the_new_role_to_discord_after_comm
     assert pip.role_group_changed_at is not None
     assert pip.discord_synced_at is not None
     assert pip.discord_synced_at >= pip.role_group_changed_at
+    assert pip.discord_pushed_at == pip.discord_synced_at
 
 
 def test_an_officer_setting_the_same_role_group_pushes_nothing(
@@ -378,6 +434,8 @@ def test_a_refused_push_leaves_the_user_out_of_step(
     with django_capture_on_commit_callbacks(execute=True):
         set_role_group(user=pip, role_group=RoleGroup.OFFICER, actor=olga)
 
-    assert push_log(pip) == [("add_role", "officer", "failed", 50013), ("remove_role", "member", "ok", None)]
+    assert push_log(pip) == [("add_role", "officer", "failed", 50013), ("remove_role", "member", "skipped", None)]
+    assert roles_in_discord(discord, pip) == [MEMBER]  # still in the guild's channels meanwhile
     pip.refresh_from_db()
     assert pip.discord_synced_at is None  # the next reconcile pushes again
+    assert pip.discord_pushed_at is None
