@@ -54,8 +54,14 @@ def _link(user_id: int, discord_id: int) -> None:
     User.objects.filter(pk=user_id).update(discord_id=str(discord_id))
 
 
-def in_discord(guild: Guild, scenario: Callable[[World], Awaitable[T]], **options: Any) -> T:
-    """Run ``scenario`` against the real bot in a simulated server holding every persona."""
+def in_discord(
+    guild: Guild, scenario: Callable[[World], Awaitable[T]], *, register_commands: bool = True, **options: Any
+) -> T:
+    """Run ``scenario`` against the real bot in a simulated server holding every persona.
+
+    ``register_commands=False`` leaves the server without the bot's slash commands (as before the
+    first start); ``options`` go to ``simcord.run``.
+    """
 
     async def run() -> T:
         bot = create_bot(sync_commands=False, background=False)
@@ -68,7 +74,8 @@ def in_discord(guild: Guild, scenario: Callable[[World], Awaitable[T]], **option
                 people[key] = server.add_member(handle)
                 await db(_link, user.pk, handle.id)
                 user.discord_id = str(handle.id)
-            await bot.register_commands()
+            if register_commands:
+                await bot.register_commands()
             return await scenario(World(env=env, bot=bot, server=server, channel=channel, people=people))
 
     with override_settings(DISCORD_GUILD_ID=GUILD_ID, SITE_URL=SITE_URL):

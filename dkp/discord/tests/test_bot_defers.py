@@ -107,7 +107,7 @@ def assert_thought_first(seen: Acknowledged) -> None:
         ("good_member", "characters", {"member": "poor_member"}, "**Pip** — characters"),
         ("good_member", "standings", {}, "**Main standings**"),
         ("guest", "standings", {}, "A guest may not view standings"),
-        ("officer", "auction start", {"item": "Cloak of Flames"}, "Auction #1 is open"),
+        ("officer", "auction start", {"item": "Cloak of Flames"}, "is open: Cloak of Flames in Main"),
         ("good_member", "auction start", {"item": "Cloak of Flames"}, "A member may not manage"),
         ("good_member", "bid", {"item": "Nothing Like It", "amount": "5"}, "No open auction is for"),
         ("good_member", "raid tick", {"dump": sample(FIRST)}, "A member may not manage"),
