@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from dkp.characters.api import IdFilter
 from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
 from dkp.core.errors import NotFound
-from dkp.core.roles import Capability, can
+from dkp.core.roles import Capability
 from dkp.loot import selectors, services
 from dkp.loot.models import (
     Auction,
@@ -478,11 +478,7 @@ class AuctionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, pk: str, **kwargs: Any) -> Response:
         """Every action on the auction's bids, refusals included: officers see all, a bidder their own."""
-        auction = self._auction(pk)
-        viewer = acting_user(request)
-        rows = BidHistory.objects.filter(auction=auction).select_related("user").order_by("-created_at", "-pk")
-        if not can(viewer, Capability.MANAGE_GUILD):
-            rows = rows.filter(user=viewer)
+        rows = selectors.bid_history(auction=self._auction(pk), viewer=acting_user(request))
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
         return self.get_paginated_response(BidHistorySerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
 

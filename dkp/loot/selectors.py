@@ -11,12 +11,31 @@ from django.utils import timezone
 
 from dkp.core.errors import InvalidInput, NotFound
 from dkp.core.roles import Capability, can
-from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
+from dkp.loot.models import Auction, AuctionStatus, BidHistory, BidStatus, ItemBid, LootDistribution
 from dkp.points.models import UserPointsSummary
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from dkp.accounts.models import User
     from dkp.points.models import DkpPool
+
+
+def may_see_bids_of(*, viewer: User | AnonymousUser | None, person: User) -> bool:
+    """Whether ``viewer`` may see ``person``'s bids and what they hold: themselves and officers only.
+
+    One rule for the member page, the API's bid history and the bot's ``/dkp``: anything more would
+    give away sealed bids before their auction closes.
+    """
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.pk == person.pk or can(viewer, Capability.MANAGE_GUILD)
+
+
+def bid_history(*, auction: Auction, viewer: User) -> QuerySet[BidHistory]:
+    """The auction's bid history as ``viewer`` may see it (``may_see_bids_of``), newest first."""
+    rows = BidHistory.objects.filter(auction=auction).select_related("user").order_by("-created_at", "-pk")
+    return rows if can(viewer, Capability.MANAGE_GUILD) else rows.filter(user=viewer)
 
 
 def available_balance(*, user_id: int, pool_id: int, excluding_auction_id: int | None = None) -> int:

@@ -176,9 +176,10 @@ def render_standings(pool: DkpPool, eq_class: str, rows: list[StandingsRow], tot
 
 
 def _points(lookup: Lookup) -> str:
+    from dkp.loot.selectors import may_see_bids_of
     from dkp.points.selectors import member_points
 
-    show_available = lookup.is_own or can(lookup.viewer, Capability.MANAGE_GUILD)
+    show_available = may_see_bids_of(viewer=lookup.viewer, person=lookup.person)
     return render_points(lookup.person, member_points(user_id=lookup.person.pk), show_available=show_available)
 
 

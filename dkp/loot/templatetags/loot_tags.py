@@ -8,8 +8,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from dkp.core.roles import Capability, can
 from dkp.loot.models import Auction, AuctionStatus, Item, ItemBid
+from dkp.loot.selectors import may_see_bids_of
 
 register = template.Library()
 
@@ -20,10 +20,7 @@ MEMBER_BIDS_SHOWN = 25
 def member_bids(context: template.Context, person: Any) -> list[ItemBid] | None:
     """The person's latest bids, for the person themself and for officers; None for anyone else."""
     request = context.get("request")
-    viewer = getattr(request, "user", None)
-    if viewer is None or not viewer.is_authenticated:
-        return None
-    if viewer.pk != person.pk and not can(viewer, Capability.MANAGE_GUILD):
+    if not may_see_bids_of(viewer=getattr(request, "user", None), person=person):
         return None
     bids = ItemBid.objects.filter(user=person).select_related("auction__item", "auction__pool")
     return list(bids.order_by("-updated_at", "-pk")[:MEMBER_BIDS_SHOWN])
