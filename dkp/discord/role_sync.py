@@ -255,6 +255,12 @@ def _change_roles(
     changes = [(DiscordSyncLog.Action.ADD_ROLE, role_id) for role_id in add]
     changes += [(DiscordSyncLog.Action.REMOVE_ROLE, role_id) for role_id in remove]
     failed_adds: list[str] = []
+
+    def note(
+        action: str, role: str, message: str, outcome: str = DiscordSyncLog.Result.OK, error: DiscordError | None = None
+    ) -> None:
+        _log(result.run_id, user=user, action=action, role=role, message=message, outcome=outcome, error=error)
+
     for action, role_id in changes:
         adding = action == DiscordSyncLog.Action.ADD_ROLE
         change = client.add_member_role if adding else client.remove_member_role
@@ -263,29 +269,19 @@ def _change_roles(
         if not adding and failed_adds:
             result.kept.append(role_id)
             wanted = ", ".join(f"{failed} ({managed[failed].value})" for failed in failed_adds)
-            _log(
-                result.run_id,
-                user=user,
-                action=action,
-                role=role_name,
-                message=f"Kept Discord role {role_id} ({role_name}) because adding Discord role {wanted} failed: "
+            note(
+                action,
+                role_name,
+                f"Kept Discord role {role_id} ({role_name}) because adding Discord role {wanted} failed: "
                 "removing it would leave the member without a guild role. The next push or reconcile tries again.",
-                outcome=DiscordSyncLog.Result.SKIPPED,
+                DiscordSyncLog.Result.SKIPPED,
             )
             continue
         try:
             change(guild_id=guild_id, user_id=user.discord_id, role_id=role_id, reason=reason)
         except DiscordUnknownMember as exc:
             result.skipped = f"{what}: no longer in the guild's Discord server; their roles were left as they are."
-            _log(
-                result.run_id,
-                user=user,
-                action=action,
-                role=role_name,
-                message=f"{result.skipped} {_describe(exc)}",
-                outcome=DiscordSyncLog.Result.SKIPPED,
-                error=exc,
-            )
+            note(action, role_name, f"{result.skipped} {_describe(exc)}", DiscordSyncLog.Result.SKIPPED, exc)
             return
         except DiscordError as exc:
             result.failed.append(role_id)
@@ -294,18 +290,10 @@ def _change_roles(
             result.rate_limited = result.rate_limited or isinstance(exc, DiscordRateLimited)
             if exc.code:
                 result.error_codes.append(exc.code)
-            _log(
-                result.run_id,
-                user=user,
-                action=action,
-                role=role_name,
-                message=f"{what}: {_describe(exc)}",
-                outcome=DiscordSyncLog.Result.FAILED,
-                error=exc,
-            )
+            note(action, role_name, f"{what}: {_describe(exc)}", DiscordSyncLog.Result.FAILED, exc)
             continue
         (result.added if adding else result.removed).append(role_id)
-        _log(result.run_id, user=user, action=action, role=role_name, message=f"{what}: done")
+        note(action, role_name, f"{what}: done")
 
 
 def _mark_in_step(user: User) -> None:
