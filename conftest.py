@@ -5,7 +5,9 @@ from typing import Any
 
 import pytest
 
-from dkp.core.personas import Guild, build_guild
+from dkp.discord.standin import DiscordStandin
+from dkp.testing.personas import Guild, build_guild
+from dkp.testing.standin_setup import discord_settings, start_standin
 
 
 @pytest.fixture
@@ -16,7 +18,7 @@ def guild(db: None) -> Guild:
 @pytest.fixture
 def page(live_server: Any) -> Iterator[Any]:
     """A Chromium page on a phone-sized screen, for tests marked with ``needs_chromium``."""
-    from dkp.core.browser_testing import phone_page
+    from dkp.testing.browser import phone_page
 
     with phone_page() as browser_page:
         yield browser_page
@@ -55,3 +57,19 @@ def _empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def running_standin() -> Iterator[DiscordStandin]:
+    """The stand-in Discord server on loopback, one per test module."""
+    with start_standin() as standin:
+        yield standin
+
+
+@pytest.fixture
+def discord(running_standin: DiscordStandin, db: None) -> Iterator[DiscordStandin]:
+    """The stand-in, emptied, with the app's DISCORD_* settings pointing at it."""
+    running_standin.reset()
+    with discord_settings(running_standin):
+        yield running_standin
+    running_standin.reset()

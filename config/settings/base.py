@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "dkp.recruitment",
     "dkp.discord",
     "dkp.web",
+    "dkp.bot",
+    "dkp.demo",
+    "dkp.bench",
 ]
 
 MIDDLEWARE = [

@@ -52,10 +52,10 @@ from django.utils import timezone
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterOwnership, CharacterTag, EqClass
-from dkp.core.demo import RAID_CLASS_WEIGHTS
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.models import GuildSettings
 from dkp.core.roles import RoleGroup
+from dkp.demo.guild import RAID_CLASS_WEIGHTS
 from dkp.eqlog.raid_dump import raid_dump_file_name
 from dkp.loot import resolver
 from dkp.loot.models import (

@@ -2,7 +2,7 @@
 
 Pure (no Django, no discord.py): the Celery task that posts "voting is open" over Discord's REST API
 attaches ``vote_components(application_id)``, and the running bot answers a click on any of those
-buttons through the DynamicItem in ``dkp.discord.bot.applications`` whose template is
+buttons through the DynamicItem in ``dkp.bot.applications`` whose template is
 ``VOTE_TEMPLATE``. The custom id carries everything the click needs, so a button works on every
 post, also one made while the bot was down or before it restarted.
 """

@@ -257,7 +257,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """Sign-in: Discord, and in demo mode a list of demo people to be."""
     personas = []
     if settings.DKP_DEMO:
-        from dkp.core.demo import DEMO_PERSONAS
+        from dkp.demo.guild import DEMO_PERSONAS
 
         users = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in DEMO_PERSONAS])}
         personas = [(users[name], role, blurb) for name, role, blurb in DEMO_PERSONAS if name in users]
@@ -273,7 +273,7 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     """Sign in as a seeded demo user. Exists only in demo mode; production settings refuse DKP_DEMO."""
     if not settings.DKP_DEMO:
         raise Http404("The demo sign-in is off.")
-    from dkp.core.demo import DEMO_PERSONAS
+    from dkp.demo.guild import DEMO_PERSONAS
 
     username = request.POST.get("username", "")
     if username not in {p[0] for p in DEMO_PERSONAS}:

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 from dkp.accounts.keys import create_api_key
 from dkp.accounts.models import ApiKey
 from dkp.characters.models import EqClass
-from dkp.core.api_testing import error_body, session_client
-from dkp.core.personas import TICK_VALUE, Guild
 from dkp.points.models import PointAdjustment, PointEntry, UserPointsSummary
+from dkp.testing.api_client import error_body, session_client
+from dkp.testing.personas import TICK_VALUE, Guild
 
 
 def _balance(guild: Guild, user: Any) -> int:
@@ -181,7 +181,7 @@ def test_officer_sets_a_role_group(guild: Guild) -> None:
 
 
 def test_member_claims_a_character_and_an_officer_approves(guild: Guild) -> None:
-    from dkp.core.personas import make_character
+    from dkp.testing.personas import make_character
 
     character = make_character("Lostsoul", eq_class=EqClass.MONK)
     claim = session_client(guild.poor_member).post(

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dkp.accounts.models import ApiKey, User
-from dkp.core.personas import Guild
+from dkp.testing.personas import Guild
 
 
 def _signed_in(user: User) -> Client:

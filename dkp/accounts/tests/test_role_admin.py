@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from dkp.accounts import keys
 from dkp.accounts.models import User
-from dkp.core.personas import Guild
 from dkp.core.roles import RoleGroup
+from dkp.testing.personas import Guild
 
 
 def change_url(user: User) -> str:

@@ -22,7 +22,6 @@ from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus
 from dkp.characters.services import request_claim
 from dkp.core.models import GuildSettings
-from dkp.core.personas import TICK_VALUE, make_character
 from dkp.core.roles import RoleGroup
 from dkp.discord.models import DiscordOutbox, DiscordSyncLog
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
@@ -38,6 +37,7 @@ from dkp.recruitment.models import (
     ApplicationVote,
     GuildApplication,
 )
+from dkp.testing.personas import TICK_VALUE, make_character
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 

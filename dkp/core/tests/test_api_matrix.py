@@ -21,8 +21,8 @@ from rest_framework.test import APIClient
 from dkp.accounts.keys import create_api_key, revoke_api_key
 from dkp.accounts.models import ApiKey
 from dkp.characters.models import CharacterClaimRequest
-from dkp.core.personas import Guild, make_character
 from dkp.core.roles import RoleGroup
+from dkp.testing.personas import Guild, make_character
 
 ANON = "anonymous"
 PERSONAS = ("guest", "applicant", "member", "recruiter", "developer", "officer")

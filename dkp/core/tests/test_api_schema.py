@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from dkp.accounts.keys import create_api_key
 from dkp.core.api import KeyOrUserRateThrottle
-from dkp.core.personas import Guild
+from dkp.testing.personas import Guild
 
 
 def _load_schema() -> Any:

@@ -10,7 +10,7 @@ from dkp.discord.models import DiscordOutbox
 from dkp.discord.notify import announce_after_commit
 from dkp.discord.standin import DiscordStandin
 from dkp.discord.tasks import deliver, deliver_outbox_message, deliver_unsent_outbox
-from dkp.discord.tests.standin_setup import ANNOUNCE_CHANNEL, discord_settings
+from dkp.testing.standin_setup import ANNOUNCE_CHANNEL, discord_settings
 
 
 @pytest.fixture

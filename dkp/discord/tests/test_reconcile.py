@@ -23,7 +23,7 @@ from dkp.discord.client import DiscordClient, DiscordForbidden, DiscordNotConfig
 from dkp.discord.models import DiscordSyncLog
 from dkp.discord.role_sync import reconcile_roles
 from dkp.discord.standin import DiscordStandin
-from dkp.discord.tests.standin_setup import (
+from dkp.testing.standin_setup import (
     APPLICANT,
     GUILD_ID,
     MEMBER,

@@ -11,13 +11,13 @@ import pytest
 
 from dkp.accounts.models import User
 from dkp.accounts.services import parse_role_ids
-from dkp.core.personas import make_user
 from dkp.core.roles import RoleGroup
 from dkp.discord.client import DiscordClient, DiscordRateLimited
 from dkp.discord.models import DiscordSyncLog
 from dkp.discord.role_sync import push_role_group, push_role_group_after_commit, role_changes
 from dkp.discord.standin import DiscordStandin
-from dkp.discord.tests.standin_setup import (
+from dkp.testing.personas import make_user
+from dkp.testing.standin_setup import (
     APPLICANT,
     DEVELOPER,
     GUILD_ID,

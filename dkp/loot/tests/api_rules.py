@@ -14,8 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from dkp.core.personas import Guild
 from dkp.loot.models import Auction, Item, LootDistribution
+from dkp.testing.personas import Guild
 
 EVERYONE_SIGNED_IN = frozenset({"guest", "applicant", "member", "recruiter", "developer", "officer"})
 MEMBERS = frozenset({"member", "recruiter", "developer", "officer"})

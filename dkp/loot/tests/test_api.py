@@ -16,11 +16,11 @@ from rest_framework.test import APIClient
 
 from dkp.accounts.keys import create_api_key
 from dkp.accounts.models import User
-from dkp.core.api_testing import error_body, session_client
-from dkp.core.personas import Guild
 from dkp.loot import services
 from dkp.loot.models import Auction, BidHistory, ItemBid, LootDistribution
 from dkp.points.models import UserPointsSummary
+from dkp.testing.api_client import error_body, session_client
+from dkp.testing.personas import Guild
 
 
 def _key_client(user: User, *scopes: str) -> APIClient:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from dkp.core.personas import Guild
 from dkp.loot.selectors import may_see_bids_of
+from dkp.testing.personas import Guild
 
 
 @pytest.mark.parametrize(

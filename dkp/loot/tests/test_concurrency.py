@@ -26,13 +26,13 @@ from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from dkp.core.errors import GuildError
-from dkp.core.personas import make_user
 from dkp.core.roles import RoleGroup
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, Channel, ItemBid, LootDistribution
 from dkp.loot.services import close_auction, close_due_auctions, close_if_due, open_auction, place_bid, withdraw_bid
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.points.services import adjust_points
+from dkp.testing.personas import make_user
 
 pytestmark = [
     pytest.mark.skipif(

@@ -10,13 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dkp.accounts.models import User
-from dkp.core.browser_testing import PHONE_WIDTH, skip_without_chromium
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
-from dkp.core.personas import Guild
 from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, LootDistribution
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
+from dkp.testing.browser import PHONE_WIDTH, skip_without_chromium
+from dkp.testing.personas import Guild
 
 CONSOLE = reverse("loot_officer:console")
 AWARD = reverse("loot_officer:award")

@@ -13,10 +13,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from dkp.core.personas import Guild
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, ItemBid, LootDistribution
 from dkp.loot.services import close_auction, open_auction, place_bid
 from dkp.points.models import BidVisibility, UserPointsSummary
+from dkp.testing.personas import Guild
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

@@ -11,7 +11,6 @@ import time_machine
 from django.utils import timezone
 
 from dkp.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from dkp.core.personas import Guild, make_character
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, ItemBid, LootDistribution
 from dkp.loot.selectors import auction_view, available_balance
 from dkp.loot.services import (
@@ -34,6 +33,7 @@ from dkp.loot.services import (
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.raids.attendance import refresh_attendance_summaries
+from dkp.testing.personas import Guild, make_character
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dkp.core.personas import Guild, build_guild
 from dkp.points import tasks
 from dkp.points.decay import decay_pool_if_due
 from dkp.points.models import DkpPool, EntryKind, PointAdjustment, PointEntry, UserPointsSummary
+from dkp.testing.personas import Guild, build_guild
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")  # the guild's default time zone
 NOW = dt.datetime(2026, 11, 25, 14, 0, tzinfo=NEW_YORK)

@@ -5,11 +5,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
-from dkp.core.personas import TICK_VALUE, make_character
 from dkp.loot.services import award_loot, item_named, reverse_distribution
 from dkp.points.models import EntryKind, PointAdjustment, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.points.services import adjust_points, apply_decay, reverse_entry
+from dkp.testing.personas import TICK_VALUE, make_character
 
 
 def summary(user, pool):

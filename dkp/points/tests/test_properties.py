@@ -43,7 +43,6 @@ from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterOwnership, EqClass
 from dkp.characters.services import approve_claim, request_claim, transfer_character
 from dkp.core.errors import Conflict, Forbidden, GuildError, InvalidInput
-from dkp.core.personas import make_character, make_user
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, ItemBid, LootDistribution
 from dkp.loot.services import (
     award_loot,
@@ -60,6 +59,7 @@ from dkp.points.selectors import summary_differences
 from dkp.points.services import adjust_points, apply_decay, reverse_entry
 from dkp.raids.models import Event, Raid
 from dkp.raids.services import Attendee, create_raid, record_tick
+from dkp.testing.personas import make_character, make_user
 
 POOLS = ("Main", "Legacy")
 USERNAMES = ("olwen", "rhea", "dev", "gwen", "pip", "kit", "abe", "gus")

@@ -3,9 +3,9 @@
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from dkp.core.personas import make_character, make_user
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.services import Attendee, record_tick
+from dkp.testing.personas import make_character, make_user
 
 
 def _grow_the_guild(guild, members: int, ticks: int) -> None:

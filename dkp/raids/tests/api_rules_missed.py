@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dkp.core.personas import Guild
 from dkp.raids.models import MissedTickRequest
+from dkp.testing.personas import Guild
 
 MEMBERS = frozenset({"member", "recruiter", "developer", "officer"})
 OFFICERS = frozenset({"officer"})

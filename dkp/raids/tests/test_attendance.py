@@ -12,12 +12,12 @@ from django.core.management import call_command
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character
-from dkp.core.personas import Guild, make_character, make_user
 from dkp.points.models import DkpPool
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.models import Event, MemberAttendanceSummary, Raid, RaidAttendance, RaidTick
 from dkp.raids.selectors import attendance_30, attendance_for
 from dkp.raids.tasks import refresh_attendance_after_commit
+from dkp.testing.personas import Guild, make_character, make_user
 
 NOW = dt.datetime(2025, 6, 1, 20, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)

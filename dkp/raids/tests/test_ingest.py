@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from dkp.characters.models import Character, CharacterTag
 from dkp.core.errors import Conflict, Forbidden, GuildError, InvalidInput
-from dkp.core.personas import Guild, make_character
 from dkp.eqlog.raid_dump import raid_dump_file_name
 from dkp.points.models import PointEntry, UserPointsSummary
 from dkp.raids import ingest
 from dkp.raids.models import RaidAttendance, RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, LOG, OLDER, SECOND, counts, names_in, sample
+from dkp.testing.personas import Guild, make_character
 
 GOOD_LINE = "1\tZelroso\t65\tRanger\tRaid Leader\t\t\tYes\t\r\n"
 

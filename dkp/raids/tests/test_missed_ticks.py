@@ -8,7 +8,6 @@ from rest_framework.test import APIClient
 
 from dkp.accounts.keys import create_api_key
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
-from dkp.core.personas import TICK_VALUE, Guild, make_character
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.raids.missed import (
     approve_missed_tick,
@@ -18,6 +17,7 @@ from dkp.raids.missed import (
     request_missed_tick,
 )
 from dkp.raids.models import MissedTickRequest, RaidAttendance, RequestStatus
+from dkp.testing.personas import TICK_VALUE, Guild, make_character
 
 
 def _balance(guild: Guild, user) -> int:

@@ -10,10 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dkp.characters.models import Character
-from dkp.core.personas import TICK_VALUE, Guild
 from dkp.points.models import UserPointsSummary
 from dkp.raids.models import Raid, RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, SECOND, counts, names_in, sample
+from dkp.testing.personas import TICK_VALUE, Guild
 
 
 def client_for(user) -> APIClient:

@@ -9,11 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from dkp.core.browser_testing import skip_without_chromium
-from dkp.core.personas import TICK_VALUE, Guild
 from dkp.points.models import UserPointsSummary
 from dkp.raids.models import Raid, RaidAttendance, RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, LOG, SECOND, counts, names_in, sample
+from dkp.testing.browser import skip_without_chromium
+from dkp.testing.personas import TICK_VALUE, Guild
 
 
 def upload(name: str, data: bytes | None = None) -> SimpleUploadedFile:
@@ -115,7 +115,7 @@ def test_a_refused_upload_shows_the_problems_and_no_confirm_button(client, guild
 
 
 def test_who_tab_and_by_hand_tab_end_in_the_same_confirm(client, guild: Guild) -> None:
-    from dkp.core.personas import make_character
+    from dkp.testing.personas import make_character
 
     make_character("Drapyr", eq_class="Monk", level=59)
     client.force_login(guild.officer)
@@ -179,8 +179,8 @@ def test_guild_dump_page_shows_the_result(client, guild: Guild) -> None:
 @pytest.mark.browser
 @skip_without_chromium
 def test_an_officer_uploads_two_dumps_on_a_phone_and_confirms_a_tick(page, live_server, transactional_db) -> None:
-    from dkp.core.personas import build_guild
     from dkp.raids.tests.samples import FIXTURES
+    from dkp.testing.personas import build_guild
 
     guild = build_guild()
     page.context.add_cookies([_session_cookie(guild.officer, live_server.url)])

@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
-from dkp.core.personas import TICK_VALUE, Guild, make_character
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.raids import ingest
 from dkp.raids.models import RaidAttendance, RaidTick
 from dkp.raids.services import Attendee, create_raid, delete_tick, edit_tick, record_tick
 from dkp.raids.tests.samples import FIRST, sample
+from dkp.testing.personas import TICK_VALUE, Guild, make_character
 
 
 def balance(user, guild: Guild) -> int:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dkp.core.personas import Guild
 from dkp.recruitment.models import ApplicationComment, ApplicationQuestion, GuildApplication
+from dkp.testing.personas import Guild
 
 EVERYONE_SIGNED_IN = frozenset({"guest", "applicant", "member", "recruiter", "developer", "officer"})
 MEMBERS = frozenset({"member", "recruiter", "developer", "officer"})

@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 
 from dkp.accounts.keys import create_api_key
 from dkp.accounts.models import User
-from dkp.core.personas import Guild
 from dkp.core.roles import RoleGroup
 from dkp.discord.models import DiscordOutbox
 from dkp.raids.attendance import refresh_attendance_summaries
@@ -24,6 +23,7 @@ from dkp.recruitment.models import (
     ApplicationVote,
     GuildApplication,
 )
+from dkp.testing.personas import Guild
 
 
 @pytest.fixture

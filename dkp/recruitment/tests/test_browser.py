@@ -3,7 +3,7 @@
 Runs where Debian's Chromium is installed (CI installs it); elsewhere it is skipped with the reason.
 """
 
-from dkp.core.browser_testing import needs_chromium
+from dkp.testing.browser import needs_chromium
 
 pytestmark = needs_chromium
 

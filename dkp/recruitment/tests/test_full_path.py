@@ -14,11 +14,15 @@ from django.utils import timezone
 
 from dkp.core.errors import Forbidden
 from dkp.core.models import GuildSettings
-from dkp.core.personas import Guild
 from dkp.core.roles import RoleGroup
 from dkp.discord.models import DiscordOutbox, DiscordSyncLog
 from dkp.discord.standin import DiscordStandin
-from dkp.discord.tests.standin_setup import (
+from dkp.raids.attendance import refresh_attendance_summaries
+from dkp.recruitment.models import ApplicationQuestion, ApplicationStageChange, ApplicationStatus
+from dkp.recruitment.selectors import tally
+from dkp.recruitment.services import cast_vote, move_application, submit_application
+from dkp.testing.personas import Guild
+from dkp.testing.standin_setup import (
     ANNOUNCE_CHANNEL,
     APPLICANT,
     MEMBER,
@@ -27,10 +31,6 @@ from dkp.discord.tests.standin_setup import (
     roles_in_discord,
     start_standin,
 )
-from dkp.raids.attendance import refresh_attendance_summaries
-from dkp.recruitment.models import ApplicationQuestion, ApplicationStageChange, ApplicationStatus
-from dkp.recruitment.selectors import tally
-from dkp.recruitment.services import cast_vote, move_application, submit_application
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dkp.accounts.models import User
-from dkp.core.personas import Guild
 from dkp.core.roles import RoleGroup
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.recruitment import services
@@ -22,6 +21,7 @@ from dkp.recruitment.models import (
     CommentVisibility,
     GuildApplication,
 )
+from dkp.testing.personas import Guild
 
 
 @dataclass

@@ -16,7 +16,6 @@ from django.utils import timezone
 from dkp.accounts.models import User
 from dkp.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from dkp.core.models import GuildSettings
-from dkp.core.personas import Guild, build_guild, make_character, make_user
 from dkp.core.roles import RoleGroup
 from dkp.discord.models import DiscordOutbox
 from dkp.raids.attendance import refresh_attendance_summaries
@@ -31,6 +30,7 @@ from dkp.recruitment.models import (
     CommentVisibility,
     GuildApplication,
 )
+from dkp.testing.personas import Guild, build_guild, make_character, make_user
 
 NOW = dt.datetime(2025, 3, 14, 20, 0, tzinfo=dt.UTC)
 TOMORROW = dt.timedelta(days=1)

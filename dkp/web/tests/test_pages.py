@@ -7,8 +7,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from dkp.core.models import GuildSettings
-from dkp.core.personas import TICK_VALUE
 from dkp.loot.services import award_loot, item_named
+from dkp.testing.personas import TICK_VALUE
 
 STANDING_ROW = re.compile(
     r'href="/members/(?P<username>[^/]+)/".*?<td class="num strong">(?P<balance>[\d,]+)</td>', re.S
@@ -50,8 +50,8 @@ def test_standings_filter_by_class_and_sort_by_spent(client, guild):
 
 
 def test_standings_take_a_fixed_number_of_queries_however_many_members(client, guild, django_assert_max_num_queries):
-    from dkp.core.personas import make_character, make_user
     from dkp.raids.services import Attendee, record_tick
+    from dkp.testing.personas import make_character, make_user
 
     client.force_login(guild.good_member)
     extra = [make_character(f"Extra{chr(97 + i)}", make_user(f"extra{i}"), "Druid") for i in range(15)]
@@ -122,8 +122,8 @@ def test_raid_page_lists_ticks_and_who_was_there(client, guild):
 
 
 def test_demo_sign_in_logs_in_as_a_demo_person(client, guild):
-    from dkp.core.demo import DEMO_PERSONAS
-    from dkp.core.personas import make_user
+    from dkp.demo.guild import DEMO_PERSONAS
+    from dkp.testing.personas import make_user
 
     username = DEMO_PERSONAS[0][0]
     make_user(username, "officer")
@@ -140,8 +140,8 @@ def test_demo_sign_in_refuses_anyone_who_is_not_a_demo_person(client, guild):
 
 @override_settings(DKP_DEMO=False)
 def test_demo_sign_in_does_not_exist_outside_demo_mode(client, guild):
-    from dkp.core.demo import DEMO_PERSONAS
-    from dkp.core.personas import make_user
+    from dkp.demo.guild import DEMO_PERSONAS
+    from dkp.testing.personas import make_user
 
     make_user(DEMO_PERSONAS[0][0], "officer")
     response = client.post(reverse("web:demo_sign_in"), {"username": DEMO_PERSONAS[0][0]})
@@ -151,8 +151,8 @@ def test_demo_sign_in_does_not_exist_outside_demo_mode(client, guild):
 
 
 def test_demo_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, guild):
-    from dkp.core.demo import DEMO_PERSONAS
-    from dkp.core.personas import make_user
+    from dkp.demo.guild import DEMO_PERSONAS
+    from dkp.testing.personas import make_user
 
     username = DEMO_PERSONAS[0][0]
     make_user(username, "officer")

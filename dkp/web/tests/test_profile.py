@@ -10,13 +10,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from dkp.core.personas import TICK_VALUE, Guild, build_guild, make_character
 from dkp.loot.services import award_loot, item_named
 from dkp.points.models import DkpPool
 from dkp.points.selectors import balance_over_time
 from dkp.points.services import adjust_points
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month
 from dkp.raids.services import Attendee, record_tick
+from dkp.testing.personas import TICK_VALUE, Guild, build_guild, make_character
 
 NOW = dt.datetime(2025, 3, 20, 16, 0, tzinfo=dt.UTC)
 # build_guild puts ticks every two days from 28 days ago: Feb 20, 22, 24, 26, 28, Mar 2, 4, 6, 8, 10.

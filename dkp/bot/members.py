@@ -19,14 +19,14 @@ from urllib.parse import urlencode
 import discord
 from discord import app_commands
 
+from dkp.bot.core import answering, app_user, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import NotFound
 from dkp.core.roles import Capability, can, require
-from dkp.discord.bot.core import answering, app_user, db, say, signed_up_user, site_url, user_by_discord_id
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.discord.bot.core import DkpBot
+    from dkp.bot.core import DkpBot
     from dkp.points.models import DkpPool
     from dkp.points.selectors import PoolPoints
     from dkp.raids.models import MemberAttendanceSummary

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from dkp.core.personas import Guild
-from dkp.discord.bot.core import create_bot
-from dkp.discord.tests.simcord_world import World, in_discord
+from dkp.bot.core import create_bot
+from dkp.testing.personas import Guild
+from dkp.testing.simcord_world import World, in_discord
 
 EVERY_COMMAND = {
     "dkp",

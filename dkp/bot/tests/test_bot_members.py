@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from dkp.bot.core import db
 from dkp.characters.models import CharacterTag
 from dkp.core.models import GuildSettings
-from dkp.core.personas import Guild, make_character, make_user
-from dkp.discord.bot.core import db
-from dkp.discord.tests.simcord_world import World, in_discord
 from dkp.loot.services import open_auction, place_bid
 from dkp.points.models import DkpPool, UserPointsSummary
 from dkp.raids.attendance import refresh_attendance_summaries
+from dkp.testing.personas import Guild, make_character, make_user
+from dkp.testing.simcord_world import World, in_discord
 
 NOT_SIGNED_UP = "You have no EQ DKP account yet"
 GUEST_REFUSED = "A guest may not view standings, raids and loot."

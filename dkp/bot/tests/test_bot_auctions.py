@@ -11,14 +11,14 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from dkp.bot.auctions import TIMES, refresh_auction_posts
+from dkp.bot.core import db
 from dkp.core.models import GuildSettings
-from dkp.discord.bot.auctions import TIMES, refresh_auction_posts
-from dkp.discord.bot.core import db
-from dkp.discord.tests.simcord_world import World, in_discord
 from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, BidHistory, ItemBid
 from dkp.loot.tasks import close_auction_task
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
+from dkp.testing.simcord_world import World, in_discord
 
 # --- helpers -------------------------------------------------------------------------------------------
 
@@ -704,7 +704,7 @@ def test_auction_from_discord_with_bids_from_discord_and_the_web_closed_by_the_s
 
 
 def test_the_background_loop_posts_auctions_opened_on_the_web(guild, monkeypatch):
-    from dkp.discord.bot import core
+    from dkp.bot import core
     from dkp.discord.tests import simcord_world
 
     monkeypatch.setattr(
@@ -832,7 +832,7 @@ def test_auction_and_pool_lists_are_offered_only_to_those_who_may_see_the_guild(
 
 
 def test_a_bid_form_lookup_out_of_time_opens_the_modal_empty(guild, monkeypatch):
-    from dkp.discord.bot import auctions
+    from dkp.bot import auctions
 
     # No time at all for the pre-fill: the lookup is given up at once, as after PREFILL_SECONDS of a slow database.
     monkeypatch.setattr(auctions, "PREFILL_SECONDS", 0)

@@ -8,12 +8,10 @@ import discord
 import pytest
 
 from dkp.accounts.models import User
-from dkp.core.personas import Guild
+from dkp.bot.applications import VoteButton, parse_class_level, vote_view
+from dkp.bot.core import db
 from dkp.core.roles import RoleGroup
-from dkp.discord.bot.applications import VoteButton, parse_class_level, vote_view
-from dkp.discord.bot.core import db
 from dkp.discord.components import VOTE_CHOICES, parse_vote_custom_id, vote_components, vote_custom_id
-from dkp.discord.tests.simcord_world import World, in_discord
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.recruitment.models import (
     ApplicationQuestion,
@@ -23,6 +21,8 @@ from dkp.recruitment.models import (
     VoteChoice,
 )
 from dkp.recruitment.services import move_application, submit_application
+from dkp.testing.personas import Guild
+from dkp.testing.simcord_world import World, in_discord
 
 NOT_SIGNED_UP = "You have no EQ DKP account yet"
 
@@ -324,7 +324,7 @@ def test_vote_components_carry_the_custom_ids_the_bots_button_answers() -> None:
 def test_when_the_form_is_too_slow_to_load_apply_points_to_the_web_form(
     guild: Guild, questions: list[ApplicationQuestion], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dkp.discord.bot import applications
+    from dkp.bot import applications
 
     # No time at all for the lookup: given up at once, as after FORM_SECONDS of a slow database.
     monkeypatch.setattr(applications, "FORM_SECONDS", 0)

@@ -33,15 +33,15 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from django.utils import timezone
 
+from dkp.bot.core import answering, db, say, signed_up_user, user_by_discord_id
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
-from dkp.discord.bot.core import answering, db, say, signed_up_user, user_by_discord_id
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.discord.bot.core import DkpBot
+    from dkp.bot.core import DkpBot
 
 log = logging.getLogger(__name__)
 

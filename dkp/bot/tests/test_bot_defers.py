@@ -17,9 +17,7 @@ from typing import Any
 import pytest
 from simcord import InteractionResult
 
-from dkp.core.personas import Guild, make_character
-from dkp.discord.bot import applications, auctions, core, members, raids
-from dkp.discord.tests.simcord_world import World, in_discord
+from dkp.bot import applications, auctions, core, members, raids
 from dkp.discord.tests.test_bot_applications import post_vote_buttons
 from dkp.discord.tests.test_bot_auctions import open_and_post, post_of
 from dkp.raids.attendance import refresh_attendance_summaries
@@ -27,6 +25,8 @@ from dkp.raids.models import RaidTick
 from dkp.raids.tests.samples import FIRST, sample
 from dkp.recruitment.models import ApplicationStatus, ApplicationVote, GuildApplication
 from dkp.recruitment.services import move_application, submit_application
+from dkp.testing.personas import Guild, make_character
+from dkp.testing.simcord_world import World, in_discord
 
 THINKING = 5  # Discord's "deferred channel message": the person sees "thinking…" until the answer
 DEFERRED_UPDATE = 6  # a button's deferred update: the clicked message is edited afterwards

@@ -14,9 +14,9 @@ from django.db.models import Count, Sum
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus, EqClass
-from dkp.core.demo import DEMO_PERSONAS, GUILD_NAME, TIME_ZONE
 from dkp.core.models import GuildSettings
 from dkp.core.roles import RoleGroup
+from dkp.demo.guild import DEMO_PERSONAS, GUILD_NAME, TIME_ZONE
 from dkp.eqlog.classes import EQ_CLASSES
 from dkp.eqlog.dumps import is_character_name
 from dkp.eqlog.raid_dump import parse_raid_dump_file_name

@@ -19,8 +19,8 @@ from asgiref.sync import async_to_sync
 from django.test import override_settings
 
 from dkp.accounts.models import User
-from dkp.core.personas import Guild
-from dkp.discord.bot.core import DkpBot, create_bot, db
+from dkp.bot.core import DkpBot, create_bot, db
+from dkp.testing.personas import Guild
 
 T = TypeVar("T")
 

@@ -22,13 +22,13 @@ import discord
 from discord import app_commands
 from django.utils import timezone
 
+from dkp.bot.core import answering, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, can, require
-from dkp.discord.bot.core import answering, db, say, signed_up_user, site_url, user_by_discord_id
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.discord.bot.core import DkpBot
+    from dkp.bot.core import DkpBot
     from dkp.raids.ingest import TickPreview
     from dkp.raids.models import Raid
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import discord
 from simcord import InteractionResult, ResponseMessage
 
-from dkp.core.personas import Guild, make_character, make_user
+from dkp.bot import raids
+from dkp.bot.core import db
 from dkp.core.roles import RoleGroup
-from dkp.discord.bot import raids
-from dkp.discord.bot.core import db
-from dkp.discord.tests.simcord_world import World, in_discord
 from dkp.points.models import UserPointsSummary
 from dkp.raids.models import RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, SECOND, counts, sample
+from dkp.testing.personas import Guild, make_character, make_user
+from dkp.testing.simcord_world import World, in_discord
 
 MEMBER_REFUSED = "A member may not manage raids, ticks, auctions, loot, points, characters, users and roles."
 

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from dkp.bot.core import answering, db, say, signed_up_user, site_url
 from dkp.core.errors import Conflict, InvalidInput, NotFound
 from dkp.core.roles import Capability, require
-from dkp.discord.bot.core import answering, db, say, signed_up_user, site_url
 from dkp.discord.components import VOTE_LABELS, VOTE_STYLES, VOTE_TEMPLATE, vote_custom_id
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.discord.bot.core import DkpBot
+    from dkp.bot.core import DkpBot
 
 log = logging.getLogger(__name__)
 

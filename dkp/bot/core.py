@@ -1,6 +1,6 @@
 """The Discord bot's frame: the client, the bridge to Django, who is asking, and how it answers.
 
-Every command, button and modal in ``dkp/discord/bot/`` is a thin door: it parses what Discord sent,
+Every command, button and modal in ``dkp/bot/`` is a thin door: it parses what Discord sent,
 calls one service or selector through ``db()``, and answers. The rules are the web's (``can()``,
 the services' ``GuildError``), looked up by the caller's Discord id, never Discord permissions.
 
@@ -142,7 +142,7 @@ class DkpBot(commands.Bot):
         self.background = background
 
     async def setup_hook(self) -> None:
-        from dkp.discord.bot import applications, auctions, members, raids
+        from dkp.bot import applications, auctions, members, raids
 
         for module in (members, auctions, raids, applications):
             await module.setup(self)

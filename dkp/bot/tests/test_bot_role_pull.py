@@ -10,11 +10,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from dkp.accounts.models import User
-from dkp.core.personas import Guild
 from dkp.core.roles import RoleGroup
 from dkp.discord import role_sync
 from dkp.discord.models import DiscordSyncLog
-from dkp.discord.tests.simcord_world import GUILD_ID, World, in_discord
+from dkp.testing.personas import Guild
+from dkp.testing.simcord_world import GUILD_ID, World, in_discord
 
 
 def _joins_long_pushed() -> None:
@@ -26,7 +26,7 @@ def _joins_long_pushed() -> None:
 
 def test_promotion_and_demotion_in_discord_reach_the_app_and_unmanaged_roles_do_nothing(guild: Guild) -> None:
     async def scenario(world: World) -> list[str]:
-        from dkp.discord.bot.core import db
+        from dkp.bot.core import db
 
         officer = world.server.create_role("Officer")
         member = world.server.create_role("Raider")
@@ -75,7 +75,7 @@ def test_a_member_who_rejoins_the_server_gets_their_group_pushed_and_is_not_demo
     monkeypatch.setattr(role_sync, "push_role_group_after_commit", lambda *, user: pushed.append(user.pk))
 
     async def scenario(world: World) -> tuple[str, list[int]]:
-        from dkp.discord.bot.core import db
+        from dkp.bot.core import db
 
         member = world.server.create_role("Raider")
         bard_choir = world.server.create_role("Bard Choir")  # not one of ours
