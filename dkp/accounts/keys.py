@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from dkp.accounts.models import ApiKey, User
+from dkp.accounts.tasks import push_role_group_after_commit
 from dkp.core.errors import Forbidden, GuildError, InvalidInput, NotFound
 from dkp.core.roles import Capability, RoleGroup, require
-from dkp.discord.role_sync import push_role_group_after_commit
 
 SECRET_PATTERN = re.compile(r"^dkp_([a-z0-9]{8})_([A-Za-z0-9_-]{20,100})$")
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
@@ -118,7 +118,7 @@ def set_role_group(*, user: User, role_group: str, actor: User) -> User:
     """An officer changes a user's role group; a changed group is pushed to Discord after commit.
 
     ``role_group_changed_at`` marks the change as the app's, so Discord's older roles are not pulled
-    back over it before the push has landed (``dkp.discord.role_sync``).
+    back over it before the push has landed (``dkp.accounts.role_sync``).
     """
     require(actor, Capability.MANAGE_GUILD)
     if role_group not in RoleGroup.values:

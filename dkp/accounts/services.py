@@ -6,68 +6,17 @@ role group is written to the Discord sync log in the same transaction as the cha
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
 from dkp.accounts.models import User
-from dkp.core.roles import ROLE_PRECEDENCE, RoleGroup
+from dkp.accounts.role_sync import app_change_pending, group_from_discord
+from dkp.accounts.tasks import push_role_group_after_commit
+from dkp.core.roles import RoleGroup
 from dkp.discord.client import DiscordError, DiscordUser, GuildMember
 from dkp.discord.models import DiscordSyncLog
-from dkp.discord.role_sync import app_change_pending, group_from_discord, push_role_group_after_commit
-
-_SNOWFLAKE = re.compile(r"^\d{1,20}$")
-
-
-def parse_role_ids(setting: str) -> dict[str, RoleGroup]:
-    """Read ``DISCORD_ROLE_IDS`` (``officer:111,member:444,...``) into Discord role id -> role group.
-
-    A group may be named more than once (two Discord roles both meaning "member"); one Discord role
-    may not mean two groups. Anything else malformed is refused with the offending part named.
-    """
-    mapping: dict[str, RoleGroup] = {}
-    for raw_part in setting.split(","):
-        part = raw_part.strip()
-        if not part:
-            continue
-        group_name, sep, role_id = (piece.strip() for piece in part.partition(":"))
-        if not sep or not group_name or not role_id:
-            raise ImproperlyConfigured(
-                f"DISCORD_ROLE_IDS: {part!r} is not of the form group:role_id (e.g. officer:111)."
-            )
-        if group_name.lower() not in RoleGroup.values:
-            raise ImproperlyConfigured(
-                f"DISCORD_ROLE_IDS: {group_name!r} is not a role group; use one of {', '.join(RoleGroup.values)}."
-            )
-        if not _SNOWFLAKE.match(role_id):
-            raise ImproperlyConfigured(
-                f"DISCORD_ROLE_IDS: {role_id!r} (for {group_name}) is not a Discord role id; ids are digits only."
-            )
-        group = RoleGroup(group_name.lower())
-        if mapping.get(role_id, group) != group:
-            raise ImproperlyConfigured(
-                f"DISCORD_ROLE_IDS: role id {role_id} is given for both {mapping[role_id]} and {group}."
-            )
-        mapping[role_id] = group
-    return mapping
-
-
-def role_group_for(discord_role_ids: Iterable[str], *, role_map: dict[str, RoleGroup] | None = None) -> RoleGroup:
-    """The highest role group among the person's Discord roles; roles we do not manage are ignored.
-
-    ``role_map`` defaults to ``DISCORD_ROLE_IDS`` read now. A guild member with no mapped role is a guest.
-    """
-    if role_map is None:
-        role_map = parse_role_ids(settings.DISCORD_ROLE_IDS)
-    held = {role_map[str(role_id)] for role_id in discord_role_ids if str(role_id) in role_map}
-    for group in ROLE_PRECEDENCE:
-        if group in held:
-            return group
-    return RoleGroup.GUEST
+from dkp.discord.roles import parse_role_ids, role_group_for
 
 
 @transaction.atomic
@@ -143,3 +92,22 @@ def _free_username(wanted: str, discord_id: str) -> str:
     if not User.objects.filter(username=base).exists():
         return base
     return f"{base[: 150 - len(discord_id) - 1]}-{discord_id}"
+
+
+def member_joined(*, discord_id: str) -> bool:
+    """Someone joined (or rejoined) the Discord server: the app's role group goes to Discord.
+
+    A member who comes back holds no roles; pulled, that would make them a guest although the app
+    kept their rank. For a linked user in a group other than guest the join is marked as an app
+    change (``role_group_changed_at``), so pulls and the reconcile leave the group alone until
+    Discord has it, and a push is queued after commit. True when a push was queued.
+    """
+
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(discord_id=str(discord_id)).first()
+        if user is None or user.role_group == RoleGroup.GUEST:
+            return False
+        user.role_group_changed_at = timezone.now()
+        user.save(update_fields=["role_group_changed_at"])
+        push_role_group_after_commit(user=user)
+    return True

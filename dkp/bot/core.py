@@ -163,7 +163,7 @@ class DkpBot(commands.Bot):
             return
         if {role.id for role in before.roles} == {role.id for role in after.roles}:
             return
-        from dkp.discord.role_sync import pull_member_roles
+        from dkp.accounts.role_sync import pull_member_roles
 
         await db(
             pull_member_roles,
@@ -176,11 +176,11 @@ class DkpBot(commands.Bot):
         """Someone (re)joined the server with no roles: their role group goes from the app to Discord.
 
         Pulling their empty role list would make a returning member a guest; instead the join is
-        marked as an app change and the app's group pushed (``role_sync.member_joined``).
+        marked as an app change and the app's group pushed (``accounts.services.member_joined``).
         """
         if self.guild_id and member.guild.id != self.guild_id:
             return
-        from dkp.discord.role_sync import member_joined
+        from dkp.accounts.services import member_joined
 
         await db(member_joined, discord_id=str(member.id))
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from dkp.discord.models import DiscordOutbox
+from dkp.discord.tasks import deliver_outbox_message
 
 
 def announce_after_commit(*, kind: str, content: str, payload: dict[str, Any] | None = None) -> DiscordOutbox:
@@ -14,8 +15,6 @@ def announce_after_commit(*, kind: str, content: str, payload: dict[str, Any] | 
     message = DiscordOutbox.objects.create(kind=kind, content=content[:2000], payload=payload or {})
 
     def deliver() -> None:
-        from dkp.discord.tasks import deliver_outbox_message
-
         deliver_outbox_message.delay(message.pk)
 
     transaction.on_commit(deliver)

@@ -16,7 +16,7 @@ from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from dkp.discord.client import DiscordClient, DiscordError, DiscordNotConfigured
+from dkp.discord.client import DiscordClient, DiscordError
 from dkp.discord.components import vote_components
 from dkp.discord.models import DiscordOutbox
 
@@ -39,31 +39,6 @@ def deliver_unsent_outbox() -> int:
     return sum(
         deliver(message_id=message_id) for message_id in pending.order_by("created_at").values_list("pk", flat=True)
     )
-
-
-@shared_task(name="discord.push_role_group", ignore_result=True)
-def push_role_group(user_id: int) -> None:
-    """Bring the user's managed Discord roles in step with their role group; outcomes go to the sync log."""
-    from dkp.discord.role_sync import push_role_group as push
-
-    push(user_id=user_id)
-
-
-@shared_task(name="discord.reconcile_roles", ignore_result=True)
-def reconcile_roles() -> None:
-    """Settle every linked user's role group with their Discord roles; outcomes go to the sync log."""
-    from dkp.discord.role_sync import reconcile_roles as reconcile
-
-    try:
-        report = reconcile(dry_run=False)
-    except DiscordNotConfigured as exc:
-        # A guild without the bot (or a development machine) has nothing to reconcile.
-        log.info("%s", exc.message)
-        return
-    except DiscordError as exc:
-        log.warning("Discord roles not reconciled (see the Discord sync log): %s", exc.message)
-        return
-    log.info("Discord roles reconciled: %s", report.summary())
 
 
 def deliver(*, message_id: int, client: DiscordClient | None = None) -> bool:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dkp.accounts.tasks import push_role_group_after_commit
 from dkp.characters.models import EqClass
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
 from dkp.core.models import GuildSettings
 from dkp.core.roles import OUTSIDERS, Capability, RoleGroup, can, require
 from dkp.discord.models import DiscordOutbox
 from dkp.discord.notify import announce_after_commit
-from dkp.discord.role_sync import push_role_group_after_commit
 from dkp.recruitment.models import (
     OPEN_APPLICATION_STATUSES,
     ApplicationComment,
@@ -153,7 +153,7 @@ def _set_role(user: User, role_group: str, *, member_since: dt.date | None) -> N
     user.role_group = role_group
     user.member_since = member_since
     if "role_group" in fields:
-        # The app's change: Discord's older roles are not pulled back over it (dkp.discord.role_sync).
+        # The app's change: Discord's older roles are not pulled back over it (dkp.accounts.role_sync).
         user.role_group_changed_at = timezone.now()
         fields.append("role_group_changed_at")
     if fields:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from dkp.accounts.services import parse_role_ids, role_group_for
 from dkp.core.roles import RoleGroup
+from dkp.discord.roles import parse_role_ids, role_group_for
 
 SETTING = "officer:111,recruiter:222,developer:333,member:444,applicant:555"
 ROLE_MAP = parse_role_ids(SETTING)

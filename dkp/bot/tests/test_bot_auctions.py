@@ -705,7 +705,7 @@ def test_auction_from_discord_with_bids_from_discord_and_the_web_closed_by_the_s
 
 def test_the_background_loop_posts_auctions_opened_on_the_web(guild, monkeypatch):
     from dkp.bot import core
-    from dkp.discord.tests import simcord_world
+    from dkp.testing import simcord_world
 
     monkeypatch.setattr(
         simcord_world, "create_bot", lambda **options: core.create_bot(**{**options, "background": True})

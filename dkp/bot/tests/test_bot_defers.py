@@ -18,8 +18,8 @@ import pytest
 from simcord import InteractionResult
 
 from dkp.bot import applications, auctions, core, members, raids
-from dkp.discord.tests.test_bot_applications import post_vote_buttons
-from dkp.discord.tests.test_bot_auctions import open_and_post, post_of
+from dkp.bot.tests.test_bot_applications import post_vote_buttons
+from dkp.bot.tests.test_bot_auctions import open_and_post, post_of
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.models import RaidTick
 from dkp.raids.tests.samples import FIRST, sample
@@ -54,7 +54,10 @@ def watch(monkeypatch: pytest.MonkeyPatch) -> Watch:
     real_db = core.db
 
     async def watched_db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        if getattr(fn, "__module__", "") != "dkp.discord.role_sync":  # member-join listeners answer nobody
+        if getattr(fn, "__module__", "") not in {
+            "dkp.accounts.role_sync",
+            "dkp.accounts.services",
+        }:  # member-join listeners answer nobody
             watching.seen.append(len(watching.callbacks()))
         return await real_db(fn, *args, **kwargs)
 

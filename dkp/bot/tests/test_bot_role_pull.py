@@ -9,9 +9,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from dkp.accounts import services as account_services
 from dkp.accounts.models import User
 from dkp.core.roles import RoleGroup
-from dkp.discord import role_sync
 from dkp.discord.models import DiscordSyncLog
 from dkp.testing.personas import Guild
 from dkp.testing.simcord_world import GUILD_ID, World, in_discord
@@ -72,7 +72,7 @@ def test_a_member_who_rejoins_the_server_gets_their_group_pushed_and_is_not_demo
     guild: Guild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pushed: list[int] = []
-    monkeypatch.setattr(role_sync, "push_role_group_after_commit", lambda *, user: pushed.append(user.pk))
+    monkeypatch.setattr(account_services, "push_role_group_after_commit", lambda *, user: pushed.append(user.pk))
 
     async def scenario(world: World) -> tuple[str, list[int]]:
         from dkp.bot.core import db
@@ -109,7 +109,7 @@ def test_a_member_who_rejoins_the_server_gets_their_group_pushed_and_is_not_demo
 
 def test_a_guest_or_a_stranger_joining_queues_nothing(guild: Guild, monkeypatch: pytest.MonkeyPatch) -> None:
     pushed: list[int] = []
-    monkeypatch.setattr(role_sync, "push_role_group_after_commit", lambda *, user: pushed.append(user.pk))
+    monkeypatch.setattr(account_services, "push_role_group_after_commit", lambda *, user: pushed.append(user.pk))
 
     async def scenario(world: World) -> list[int]:
         await world.env.settle()

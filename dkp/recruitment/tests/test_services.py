@@ -61,10 +61,11 @@ class Queued:
 
 @pytest.fixture
 def discord_queue(monkeypatch: pytest.MonkeyPatch) -> Queued:
+    from dkp.accounts import tasks as account_tasks
     from dkp.discord import tasks
 
     queued = Queued()
-    monkeypatch.setattr(tasks.push_role_group, "delay", queued.role_pushes.append)
+    monkeypatch.setattr(account_tasks.push_role_group, "delay", queued.role_pushes.append)
     monkeypatch.setattr(tasks.deliver_outbox_message, "delay", queued.deliveries.append)
     return queued
 

@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from dkp.accounts.services import parse_role_ids
 from dkp.core.roles import RoleGroup
+from dkp.discord.roles import parse_role_ids
 from dkp.discord.standin import DiscordStandin
 
 DEMO_CLIENT_ID = "100000000000000001"

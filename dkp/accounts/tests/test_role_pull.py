@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from dkp.accounts.keys import set_role_group
 from dkp.accounts.models import User
+from dkp.accounts.role_sync import pull_member_roles, push_role_group
 from dkp.core.roles import RoleGroup
 from dkp.discord.models import DiscordSyncLog
-from dkp.discord.role_sync import pull_member_roles, push_role_group
 from dkp.discord.standin import DiscordStandin
 from dkp.testing.personas import make_user
 from dkp.testing.standin_setup import (

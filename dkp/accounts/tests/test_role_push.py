@@ -10,11 +10,12 @@ from urllib.parse import unquote
 import pytest
 
 from dkp.accounts.models import User
-from dkp.accounts.services import parse_role_ids
+from dkp.accounts.role_sync import push_role_group, role_changes
+from dkp.accounts.tasks import push_role_group_after_commit
 from dkp.core.roles import RoleGroup
 from dkp.discord.client import DiscordClient, DiscordRateLimited
 from dkp.discord.models import DiscordSyncLog
-from dkp.discord.role_sync import push_role_group, push_role_group_after_commit, role_changes
+from dkp.discord.roles import parse_role_ids
 from dkp.discord.standin import DiscordStandin
 from dkp.testing.personas import make_user
 from dkp.testing.standin_setup import (
@@ -338,7 +339,7 @@ def test_a_wrong_bot_token_is_a_logged_failure_not_an_exception(discord: Discord
 
 
 def test_push_task_reads_the_latest_role_group(discord: DiscordStandin) -> None:
-    from dkp.discord.tasks import push_role_group as push_task
+    from dkp.accounts.tasks import push_role_group as push_task
 
     user = make_user("abe", RoleGroup.APPLICANT)
     linked(discord, user, [APPLICANT])

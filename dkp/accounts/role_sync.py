@@ -33,13 +33,13 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from dkp.accounts.models import User
 from dkp.core.roles import ROLE_PRECEDENCE, RoleGroup
 from dkp.discord.client import (
     DiscordClient,
@@ -49,26 +49,12 @@ from dkp.discord.client import (
     DiscordUnknownMember,
 )
 from dkp.discord.models import DiscordSyncLog
-
-if TYPE_CHECKING:
-    from dkp.accounts.models import User
+from dkp.discord.roles import parse_role_ids, role_group_for
 
 log = logging.getLogger(__name__)
 
 # How long after an app-side change Discord's roles are not pulled, even once the push has landed.
 APP_CHANGE_GRACE = dt.timedelta(seconds=60)
-
-
-def push_role_group_after_commit(*, user: User) -> None:
-    """Queue a push of ``user.role_group`` to Discord once the current transaction commits."""
-    user_id = user.pk
-
-    def push() -> None:
-        from dkp.discord.tasks import push_role_group
-
-        push_role_group.delay(user_id)
-
-    transaction.on_commit(push)
 
 
 def shown_in_discord(role_group: str, managed: dict[str, RoleGroup]) -> bool:
@@ -83,7 +69,6 @@ def group_from_discord(role_ids: Iterable[str], current: str, managed: dict[str,
     The highest managed role held decides (none: guest); but someone in a group Discord cannot show
     (``shown_in_discord``) keeps it, unless Discord shows a group above it (officer given in Discord).
     """
-    from dkp.accounts.services import role_group_for
 
     shown = role_group_for(role_ids, role_map=managed)
     group = RoleGroup(current)
@@ -161,8 +146,6 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
     pushed (``discord_pushed_at``). A group Discord cannot show (no mapped role) is skipped
     without asking Discord, and counts as in step: there is nothing Discord could hold.
     """
-    from dkp.accounts.models import User
-    from dkp.accounts.services import parse_role_ids
 
     result = PushResult(run_id=uuid.uuid4())
     user = User.objects.filter(pk=user_id).first()
@@ -301,32 +284,11 @@ def _mark_in_step(user: User) -> None:
 
     ``discord_pushed_at`` starts the grace in which Discord's reports of our own push are not pulled.
     """
-    from dkp.accounts.models import User
 
     now = timezone.now()
     User.objects.filter(
         pk=user.pk, role_group=user.role_group, role_group_changed_at=user.role_group_changed_at
     ).update(discord_synced_at=now, discord_pushed_at=now)
-
-
-def member_joined(*, discord_id: str) -> bool:
-    """Someone joined (or rejoined) the Discord server: the app's role group goes to Discord.
-
-    A member who comes back holds no roles; pulled, that would make them a guest although the app
-    kept their rank. For a linked user in a group other than guest the join is marked as an app
-    change (``role_group_changed_at``), so pulls and the reconcile leave the group alone until
-    Discord has it, and a push is queued after commit. True when a push was queued.
-    """
-    from dkp.accounts.models import User
-
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(discord_id=str(discord_id)).first()
-        if user is None or user.role_group == RoleGroup.GUEST:
-            return False
-        user.role_group_changed_at = timezone.now()
-        user.save(update_fields=["role_group_changed_at"])
-        push_role_group_after_commit(user=user)
-    return True
 
 
 # -- pull ---------------------------------------------------------------------------------------
@@ -348,7 +310,6 @@ def pull_member_roles(*, discord_id: str, role_ids: Iterable[str], reason: str) 
     written, for a Discord account nobody here has linked. None, with a SKIPPED log row, while an app
     change is not yet in Discord (``app_change_pending``). A pull never queues a push back.
     """
-    from dkp.accounts.services import parse_role_ids
 
     try:
         managed = parse_role_ids(settings.DISCORD_ROLE_IDS)
@@ -369,7 +330,6 @@ def pull_member_roles(*, discord_id: str, role_ids: Iterable[str], reason: str) 
 def _pull(
     *, discord_id: str, role_ids: list[str], managed: dict[str, RoleGroup], reason: str, run_id: uuid.UUID
 ) -> _Pulled:
-    from dkp.accounts.models import User
 
     user = User.objects.select_for_update().filter(discord_id=discord_id).first()
     if user is None:
@@ -491,8 +451,6 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
     limit that was too long to wait out, the remaining pushes are skipped, not tried.
     With ``dry_run`` the report lists the changes and nothing is written, in the app or in Discord.
     """
-    from dkp.accounts.models import User
-    from dkp.accounts.services import parse_role_ids, role_group_for
 
     client = client or DiscordClient.from_settings()
     guild_id = settings.DISCORD_GUILD_ID

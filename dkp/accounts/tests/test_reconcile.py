@@ -18,10 +18,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from dkp.accounts.models import User
+from dkp.accounts.role_sync import reconcile_roles
 from dkp.core.roles import RoleGroup
 from dkp.discord.client import DiscordClient, DiscordForbidden, DiscordNotConfigured
 from dkp.discord.models import DiscordSyncLog
-from dkp.discord.role_sync import reconcile_roles
 from dkp.discord.standin import DiscordStandin
 from dkp.testing.standin_setup import (
     APPLICANT,
@@ -323,7 +323,7 @@ def test_missing_settings_are_refused_before_asking_discord(discord: DiscordStan
 
 
 def test_the_member_update_of_a_push_the_reconcile_made_does_not_undo_it(discord: DiscordStandin) -> None:
-    from dkp.discord.role_sync import pull_member_roles
+    from dkp.accounts.role_sync import pull_member_roles
 
     otto = person(discord, 1, app=RoleGroup.MEMBER, discord_roles=[OFFICER, UNMANAGED], pending=True)
     assert otto.discord_id
@@ -348,7 +348,7 @@ def test_the_member_update_of_a_push_the_reconcile_made_does_not_undo_it(discord
 def test_a_member_who_rejoined_with_no_roles_gets_their_role_back_instead_of_being_demoted(
     discord: DiscordStandin, django_capture_on_commit_callbacks
 ) -> None:
-    from dkp.discord.role_sync import member_joined
+    from dkp.accounts.services import member_joined
 
     gwen = person(
         discord, 1, app=RoleGroup.MEMBER, discord_roles=[], changed=dt.timedelta(days=30), synced=dt.timedelta(days=1)
@@ -506,7 +506,7 @@ def test_reconcile_runs_every_six_hours() -> None:
 
 
 def test_reconcile_task_without_a_bot_does_nothing_quietly(discord: DiscordStandin) -> None:
-    from dkp.discord.tasks import reconcile_roles as reconcile_task
+    from dkp.accounts.tasks import reconcile_roles as reconcile_task
 
     with discord_settings(discord, DISCORD_BOT_TOKEN=""):
         reconcile_task.delay()
@@ -516,7 +516,7 @@ def test_reconcile_task_without_a_bot_does_nothing_quietly(discord: DiscordStand
 
 
 def test_reconcile_task_pulls_and_logs(discord: DiscordStandin) -> None:
-    from dkp.discord.tasks import reconcile_roles as reconcile_task
+    from dkp.accounts.tasks import reconcile_roles as reconcile_task
 
     gwen = person(discord, 1, app=RoleGroup.MEMBER, discord_roles=[RECRUITER])
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dkp.accounts.role_sync import reconcile_roles
 from dkp.discord.client import DiscordError, DiscordNotConfigured
-from dkp.discord.role_sync import reconcile_roles
 
 
 class Command(BaseCommand):
