@@ -38,7 +38,6 @@ import hashlib
 import operator
 import random
 import time
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -55,6 +54,7 @@ from dkp.characters.models import Character, CharacterOwnership, CharacterTag, E
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.models import GuildSettings
 from dkp.core.roles import RoleGroup
+from dkp.core.time import guild_zone
 from dkp.demo.guild import RAID_CLASS_WEIGHTS
 from dkp.eqlog.raid_dump import raid_dump_file_name
 from dkp.loot import resolver
@@ -727,10 +727,7 @@ class _GuildBuilder:
         self.users, self.years, self.seed = users, years, seed
         self.progress = progress
         settings = GuildSettings.load()
-        try:
-            self.zone = zoneinfo.ZoneInfo(settings.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            self.zone = zoneinfo.ZoneInfo("UTC")
+        self.zone = guild_zone()
         self.server = settings.server_name
         self.vote_threshold = Decimal(settings.vote_threshold_percent)
         # The history ends at the midnight that starts ``today``, not at the clock's now: the same

@@ -50,6 +50,7 @@ from dkp.characters.models import Character
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.roles import GUILD_MEMBERS, RoleGroup
+from dkp.core.time import guild_zone
 from dkp.eqlog.raid_dump import RAID_LEADER, RaidDumpRow, raid_dump_file_name, write_raid_dump
 from dkp.loot.models import Auction, BidHistory, Channel, ItemBid, LootDistribution
 from dkp.loot.services import (
@@ -63,7 +64,7 @@ from dkp.loot.services import (
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import standings_table, summary_differences
 from dkp.raids.attendance import refresh_attendance_summaries
-from dkp.raids.ingest import confirm_tick, guild_zone, preview_dumps
+from dkp.raids.ingest import confirm_tick, preview_dumps
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 from dkp.raids.services import create_raid
 

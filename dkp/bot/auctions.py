@@ -36,6 +36,7 @@ from django.utils import timezone
 from dkp.bot.core import answering, db, say, signed_up_user, user_by_discord_id
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
+from dkp.core.time import guild_zone
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
 
@@ -302,17 +303,9 @@ def _choice_label(auction: Auction, zone: zoneinfo.ZoneInfo) -> str:
     return auction.item.name[: 100 - len(tail)] + tail
 
 
-def _guild_zone() -> zoneinfo.ZoneInfo:
-    """The guild's time zone, as the web pages use it: clock times people read are in it."""
-    try:
-        return zoneinfo.ZoneInfo(GuildSettings.load().time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def _auction_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
     viewer = user_by_discord_id(discord_id)
-    zone = _guild_zone()
+    zone = guild_zone()
     return [
         app_commands.Choice(name=_choice_label(auction, zone), value=str(auction.pk))
         for auction in selectors.open_auction_choices(viewer=viewer, typed=typed)
@@ -372,13 +365,13 @@ def _where_posted(posting: Posting, here: str, fallbacks: tuple[str, ...]) -> st
 
 
 def _close(*, actor: User, picked: str) -> Auction:
-    with timezone.override(_guild_zone()):  # "This auction closed at 21:40:00" in the guild's time
+    with timezone.override(guild_zone()):  # "This auction closed at 21:40:00" in the guild's time
         auction = services.close_auction(auction_id=selectors.auction_picked(picked).pk, actor=actor, early=True)
     return Auction.objects.select_related("item").get(pk=auction.pk)
 
 
 def _cancel(*, actor: User, picked: str, reason: str) -> Auction:
-    with timezone.override(_guild_zone()):
+    with timezone.override(guild_zone()):
         auction = services.cancel_auction(auction_id=selectors.auction_picked(picked).pk, actor=actor, reason=reason)
     return Auction.objects.select_related("item").get(pk=auction.pk)
 
@@ -480,7 +473,7 @@ class BidAnswer:
 
 
 def _bid(*, user: User, auction_id: int, amount: str, tag: str | None, character_name: str | None) -> BidAnswer:
-    with timezone.override(_guild_zone()):
+    with timezone.override(guild_zone()):
         bid = services.place_bid(
             auction_id=auction_id,
             user=user,

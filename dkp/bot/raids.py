@@ -1,9 +1,10 @@
 """``/raid tick``: an officer attaches raid dumps, sees what the tick would hold, and confirms it.
 
-The same two steps as the web's upload (``dkp.raids.ingest``): ``preview_dumps`` reads the files and
-saves nothing; the preview's signed token goes into a Confirm/Cancel view that only the officer who
-uploaded may press, and Confirm calls ``confirm_tick`` with it. The token names that officer, so even a
-click that got past the view would be refused by the service.
+The same two steps as the web's upload, through the same entry (``dkp.raids.ingest.take_attendance``):
+the command asks it for a preview of the files, which saves nothing; the preview's signed token goes
+into a Confirm/Cancel view that only the officer who uploaded may press, and Confirm asks the entry to
+save that token. The token names that officer, so even a click that got past the view would be refused
+by the service.
 
 The command defers before anything else (reading the files and the preview take longer than the three
 seconds Discord waits for a first answer), and Confirm defers before it saves: the preview message is
@@ -25,12 +26,14 @@ from django.utils import timezone
 from dkp.bot.core import answering, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, can, require
+from dkp.core.time import guild_zone
+from dkp.raids.ingest import MAX_FILE_BYTES, Dumps, Previewed, TickPreview, take_attendance
+from dkp.raids.models import Raid
+from dkp.raids.selectors import raid_for_tick, recent_raids
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.bot.core import DkpBot
-    from dkp.raids.ingest import TickPreview
-    from dkp.raids.models import Raid
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,6 @@ MAX_TICK_VALUE = 10_000
 
 def raid_label(raid: Raid) -> str:
     """How a raid night reads in a picker and a preview: event, local date, pool and id."""
-    from dkp.raids.ingest import guild_zone
-
     day = raid.starts_at.astimezone(guild_zone())
     return f"{raid.event.name} {day:%Y-%m-%d %H:%M} ({raid.event.pool.name}) #{raid.pk}"
 
@@ -104,15 +105,13 @@ def render_preview(plan: TickPlan) -> str:
 
 
 def _plan(officer: User, raid_id: str, files: list[tuple[str, bytes]], value: int | None) -> TickPlan:
-    from dkp.raids.ingest import preview_dumps
-    from dkp.raids.selectors import raid_for_tick
-
     raid = raid_for_tick(raid_id=raid_id)
     if value is not None and not 1 <= value <= MAX_TICK_VALUE:
         raise InvalidInput(
             f"A tick is worth a whole number of points from 1 to {MAX_TICK_VALUE}, not {value}.", code="invalid_amount"
         )
-    preview = preview_dumps(raid=raid, files=files, actor=officer)
+    preview = take_attendance(raid=raid, source=Dumps(files), actor=officer, save=False).preview
+    assert preview is not None  # a preview was asked for
     return TickPlan(
         preview=preview,
         raid_id=raid.pk,
@@ -124,23 +123,20 @@ def _plan(officer: User, raid_id: str, files: list[tuple[str, bytes]], value: in
 
 def _confirm(officer: User, plan: TickPlan) -> tuple[int, int]:
     """Save the previewed tick; the number of characters present and the points each owner got."""
-    from dkp.raids.ingest import confirm_tick
-    from dkp.raids.models import Raid
-
     raid = Raid.objects.select_related("event").get(pk=plan.raid_id)
-    tick = confirm_tick(
+    tick = take_attendance(
         raid=raid,
+        source=Previewed(plan.preview.token),
         actor=officer,
-        preview_token=plan.preview.token,
+        save=True,
         value=plan.value,
         occurred_at=plan.occurred_at,
-    )
+    ).tick
+    assert tick is not None  # a token is saved or refused
     return tick.attendance.count(), tick.value
 
 
 def _raid_choices(discord_id: int, current: str) -> list[app_commands.Choice[str]]:
-    from dkp.raids.selectors import recent_raids
-
     if not can(user_by_discord_id(discord_id), Capability.MANAGE_GUILD):
         return []
     return [
@@ -153,8 +149,6 @@ def _raid_choices(discord_id: int, current: str) -> list[app_commands.Choice[str
 
 async def read_dumps(attachments: list[discord.Attachment | None]) -> list[tuple[str, bytes]]:
     """The attached files' names and bytes; a file too big for a raid dump is refused before it is fetched."""
-    from dkp.raids.ingest import MAX_FILE_BYTES
-
     files = []
     for attachment in attachments:
         if attachment is None:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dkp.core.errors import Conflict, InvalidInput
-from dkp.core.models import GuildSettings
+from dkp.core.time import guild_zone
 from dkp.points.models import DkpPool
 from dkp.points.services import DecayLine, apply_decay
 
@@ -46,13 +46,6 @@ class DecayRun:
     @property
     def lines_with_balance_after(self) -> list[tuple[DecayLine, int]]:
         return [(line, line.balance - line.amount) for line in self.lines]
-
-
-def guild_zone() -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(GuildSettings.load().time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _guild_day(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:

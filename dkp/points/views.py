@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dkp.accounts.models import User
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, require
-from dkp.points.decay import decay_pool, guild_zone, next_decay_on
+from dkp.core.time import guild_zone
+from dkp.points.decay import decay_pool, next_decay_on
 from dkp.points.models import DkpPool, UserPointsSummary
 from dkp.points.services import adjust_points
 

@@ -136,6 +136,17 @@ def _refused(preview: ingest.TickPreview) -> Response:
     )
 
 
+def _source(given: dict[str, Any]) -> ingest.AttendanceSource:
+    """The one input the request sent (the serializer made sure there is exactly one)."""
+    if given.get("preview_token"):
+        return ingest.Previewed(given["preview_token"])
+    if given.get("files"):
+        return ingest.Dumps([(f.name or "file", f.read(ingest.MAX_FILE_BYTES + 1)) for f in given["files"]])
+    if given.get("who"):
+        return ingest.WhoPaste(given["who"])
+    return ingest.Names(given["characters"])
+
+
 class RaidFilter(django_filters.FilterSet):
     pool = django_filters.ModelChoiceFilter(field_name="event__pool", queryset=DkpPool.objects.all())
 
@@ -224,31 +235,22 @@ class TickViewSet(
         payload = TickInputSerializer(data=data)
         payload.is_valid(raise_exception=True)
         given = payload.validated_data
-        actor = acting_user(request)
-        raid = given["raid"]
-        options = {
-            "value": given.get("value"),
-            "description": given.get("description", ""),
-            "occurred_at": given.get("occurred_at"),
-        }
-        if given.get("preview_token"):
-            tick = ingest.confirm_tick(raid=raid, actor=actor, preview_token=given["preview_token"], **options)
-            return Response(TickSerializer(self.get_queryset().get(pk=tick.pk)).data, status=status.HTTP_201_CREATED)
-        if given.get("files"):
-            uploads = [(f.name or "file", f.read(ingest.MAX_FILE_BYTES + 1)) for f in given["files"]]
-            preview = ingest.preview_dumps(raid=raid, files=uploads, actor=actor)
-        elif given.get("who"):
-            preview = ingest.preview_who(raid=raid, text=given["who"], actor=actor)
-        else:
-            preview = ingest.preview_by_hand(
-                raid=raid, names=given["characters"], occurred_at=given.get("occurred_at"), actor=actor
-            )
-        if not preview.can_confirm:
-            return _refused(preview)
-        if given["preview"]:
-            return Response(preview_data(preview))
-        tick = ingest.confirm_tick(raid=raid, actor=actor, preview_token=preview.token, **options)
-        return Response(TickSerializer(self.get_queryset().get(pk=tick.pk)).data, status=status.HTTP_201_CREATED)
+        taken = ingest.take_attendance(
+            raid=given["raid"],
+            source=_source(given),
+            actor=acting_user(request),
+            save=not given["preview"] or bool(given.get("preview_token")),
+            value=given.get("value"),
+            description=given.get("description", ""),
+            occurred_at=given.get("occurred_at"),
+        )
+        if taken.tick is not None:
+            tick = self.get_queryset().get(pk=taken.tick.pk)
+            return Response(TickSerializer(tick).data, status=status.HTTP_201_CREATED)
+        assert taken.preview is not None  # nothing saved: there is a preview to show
+        if not taken.preview.can_confirm:
+            return _refused(taken.preview)
+        return Response(preview_data(taken.preview))
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tick = self.get_object()

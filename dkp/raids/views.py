@@ -107,28 +107,32 @@ def tick_new(request: HttpRequest, raid_id: int) -> HttpResponse:
     return render(request, "raids/tick_new.html", _tick_form_context(raid, request.GET.get("tab", "dump")))
 
 
+def _tick_input(request: HttpRequest, tab: str) -> tuple[ingest.AttendanceSource, dt.datetime | None]:
+    """The attendance the form's tab sends, and the time typed with names (the only input that needs one)."""
+    if tab == "who":
+        return ingest.WhoPaste(request.POST.get("who", "")), None
+    if tab == "hand":
+        names = ingest.Names(ingest.split_names(request.POST.get("names", "")))
+        return names, _parse_local(request.POST.get("occurred_at", ""), what="tick")
+    return ingest.Dumps(_uploads(request.FILES.getlist("files"))), None
+
+
 @require_POST
 def tick_preview(request: HttpRequest, raid_id: int) -> HttpResponse:
     """What the tick would hold; nothing is saved until it is confirmed."""
     actor = _officer(request)
     raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
     tab = request.POST.get("source", "dump")
+    if tab not in ("who", "hand"):
+        tab = "dump"
     try:
-        if tab == "who":
-            preview = ingest.preview_who(raid=raid, text=request.POST.get("who", ""), actor=actor)
-        elif tab == "hand":
-            preview = ingest.preview_by_hand(
-                raid=raid,
-                names=ingest.split_names(request.POST.get("names", "")),
-                occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
-                actor=actor,
-            )
-        else:
-            tab = "dump"
-            preview = ingest.preview_dumps(raid=raid, files=_uploads(request.FILES.getlist("files")), actor=actor)
+        source, occurred_at = _tick_input(request, tab)
+        taken = ingest.take_attendance(raid=raid, source=source, actor=actor, save=False, occurred_at=occurred_at)
     except GuildError as refused:
         context = _tick_form_context(raid, tab, error=refused.message, form=request.POST)
         return render(request, "raids/tick_new.html", context, status=refused.status)
+    preview = taken.preview
+    assert preview is not None  # a preview was asked for
     context = {
         "raid": raid,
         "preview": preview,
@@ -145,16 +149,19 @@ def tick_confirm(request: HttpRequest, raid_id: int) -> HttpResponse:
     actor = _officer(request)
     raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
     try:
-        tick = ingest.confirm_tick(
+        taken = ingest.take_attendance(
             raid=raid,
+            source=ingest.Previewed(request.POST.get("token", "")),
             actor=actor,
-            preview_token=request.POST.get("token", ""),
+            save=True,
             value=_parse_value(request.POST.get("value", "")),
             description=request.POST.get("description", ""),
             occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
         )
     except GuildError as refused:
         return render(request, "web/error.html", {"error": refused}, status=refused.status)
+    tick = taken.tick
+    assert tick is not None  # a token is saved or refused
     count = tick.attendance.count()
     messages.success(request, f"Tick saved: {count} characters present, {tick.value} points each owner.")
     return redirect("web:raid", raid_id=raid.pk)

@@ -198,6 +198,53 @@ def test_a_member_may_not_take_attendance(guild: Guild) -> None:
         ingest.preview_dumps(raid=guild.raid, files=[sample(FIRST)], actor=guild.good_member)
 
 
+# --- The one entry every door calls ----------------------------------------------------------
+
+
+def test_saving_the_input_directly_records_the_tick_and_makes_no_token(guild: Guild) -> None:
+    taken = ingest.take_attendance(
+        raid=guild.raid, source=ingest.Dumps([sample(FIRST)]), actor=guild.officer, save=True
+    )
+    assert taken.tick is not None
+    assert taken.tick.attendance.count() == len(names_in(FIRST))
+    assert taken.preview is not None
+    assert taken.preview.token == ""
+
+
+def test_saving_input_that_is_refused_answers_the_preview_and_saves_nothing(guild: Guild) -> None:
+    before = counts()
+    taken = ingest.take_attendance(raid=guild.raid, source=ingest.Names(["Nobodyhere"]), actor=guild.officer, save=True)
+    assert taken.tick is None
+    assert taken.preview is not None
+    assert "no character named" in taken.preview.message()
+    assert counts() == before
+
+
+def test_a_preview_token_is_saved_once_and_not_previewed_again(guild: Guild) -> None:
+    preview = ingest.take_attendance(
+        raid=guild.raid, source=ingest.Dumps([sample(FIRST)]), actor=guild.officer, save=False
+    ).preview
+    assert preview is not None
+    assert preview.token
+    token = ingest.Previewed(preview.token)
+    with pytest.raises(InvalidInput, match="for saving"):
+        ingest.take_attendance(raid=guild.raid, source=token, actor=guild.officer, save=False)
+    taken = ingest.take_attendance(raid=guild.raid, source=token, actor=guild.officer, save=True, value=4)
+    assert taken.preview is None
+    assert taken.tick is not None
+    assert taken.tick.value == 4
+    with pytest.raises(Conflict, match="already taken"):
+        ingest.take_attendance(raid=guild.raid, source=token, actor=guild.officer, save=True)
+
+
+def test_a_member_may_neither_preview_nor_save_attendance(guild: Guild) -> None:
+    for save in (False, True):
+        with pytest.raises(Forbidden):
+            ingest.take_attendance(
+                raid=guild.raid, source=ingest.Dumps([sample(FIRST)]), actor=guild.good_member, save=save
+            )
+
+
 # --- /who and by hand -----------------------------------------------------------------------
 
 

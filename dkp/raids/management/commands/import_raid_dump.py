@@ -41,24 +41,28 @@ class Command(BaseCommand):
             with path.open("rb") as handle:
                 files.append((path.name, handle.read(ingest.MAX_FILE_BYTES + 1)))
         try:
-            preview = ingest.preview_dumps(raid=raid, files=files, actor=actor)
-            self._show(raid, preview)
-            if not preview.can_confirm:
-                raise CommandError("Nothing saved:\n" + preview.message())
-            if options["dry_run"]:
-                self.stdout.write("Dry run: nothing saved.")
-                return
-            tick = ingest.confirm_tick(
+            taken = ingest.take_attendance(
                 raid=raid,
+                source=ingest.Dumps(files),
                 actor=actor,
-                preview_token=preview.token,
+                save=not options["dry_run"],
                 value=options["value"],
                 description=options["description"],
             )
         except GuildError as refused:
             raise CommandError(refused.message) from None
+        preview = taken.preview
+        assert preview is not None  # files were read
+        self._show(raid, preview)
+        if not preview.can_confirm:
+            raise CommandError("Nothing saved:\n" + preview.message())
+        if taken.tick is None:
+            self.stdout.write("Dry run: nothing saved.")
+            return
         self.stdout.write(
-            self.style.SUCCESS(f"Saved tick {tick.pk}: {len(preview.present)} present, {tick.value} points each owner.")
+            self.style.SUCCESS(
+                f"Saved tick {taken.tick.pk}: {len(preview.present)} present, {taken.tick.value} points each owner."
+            )
         )
 
     def _show(self, raid: Raid, preview: ingest.TickPreview) -> None:
