@@ -4,7 +4,8 @@
   the change commits (``push_role_group_after_commit``, ``push_role_group``).
 - Pull: a change made in Discord comes into the app, from the bot's member-update events
   (``pull_member_roles``) and at sign-in (``dkp.accounts.services.sync_user_from_discord``).
-- Reconcile: a periodic pass over the whole server catches up what both missed (``reconcile_roles``).
+- Reconcile: a periodic pass over the whole server catches up what both missed (``reconcile_roles``);
+  what to do about each user is decided by ``plan_role_change``, pure, over plain data.
 
 Who wins: the app's change, until Discord has it. ``User.role_group_changed_at`` marks the app's
 change and ``User.discord_synced_at`` the last moment both sides were known to agree; while the
@@ -436,14 +437,68 @@ class ReconcileReport:
         )
 
 
+@dataclass(frozen=True)
+class MemberRoles:
+    """One linked user as the reconcile weighs them: plain data, read from the database and Discord before."""
+
+    username: str
+    discord_id: str
+    group: RoleGroup  # their role group in the app
+    discord_roles: tuple[str, ...] | None  # the roles they hold in Discord; None when not in the server
+    app_change_pending: bool  # ``app_change_pending(user)`` at the moment the member list was read
+
+
+def plan_role_change(member: MemberRoles, managed: dict[str, RoleGroup]) -> RoleChange | None:
+    """What the reconcile should do about one user; None when the app and Discord agree. Pure.
+
+    Not in the server: skipped, the group kept (who left is an officer's call, and a short member
+    list must never demote the guild). An app change not yet in Discord: pushed, with the managed
+    roles to add and remove (``role_changes``). Otherwise Discord's roles are pulled
+    (``group_from_discord``: a group Discord cannot show is only ever left upwards).
+    """
+    group = member.group
+    if member.discord_roles is None:
+        return RoleChange(
+            member.username,
+            member.discord_id,
+            direction="",
+            from_group=group.value,
+            to_group=group.value,
+            outcome=Outcome.SKIPPED,
+            note="not in the Discord server",
+        )
+    if member.app_change_pending:
+        add, remove = role_changes(member.discord_roles, group, managed)
+        if not (add or remove):
+            return None
+        return RoleChange(
+            member.username,
+            member.discord_id,
+            direction=DiscordSyncLog.Direction.TO_DISCORD,
+            from_group=role_group_for(member.discord_roles, role_map=managed).value,
+            to_group=group.value,
+            add=add,
+            remove=remove,
+        )
+    pulled = group_from_discord(member.discord_roles, group, managed)
+    if pulled == group:
+        return None
+    return RoleChange(
+        member.username,
+        member.discord_id,
+        direction=DiscordSyncLog.Direction.FROM_DISCORD,
+        from_group=group.value,
+        to_group=pulled.value,
+    )
+
+
 def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> ReconcileReport:
     """Compare every linked user's role group with their roles in the Discord server and settle each.
 
-    Per user with a Discord account: an app change not yet in Discord is pushed (app → Discord);
-    otherwise Discord's roles are pulled (Discord → app), by ``group_from_discord`` (a group Discord
-    cannot show is only left upwards). A user missing from the member list is
-    skipped and keeps their group: who left is an officer's call, and a short list must never
-    demote the guild. Discord members nobody here has linked are ignored.
+    Per user with a Discord account, ``plan_role_change`` decides: an app change not yet in Discord
+    is pushed (app → Discord); otherwise Discord's roles are pulled (Discord → app). A user missing
+    from the member list is skipped and keeps their group. Discord members nobody here has linked
+    are ignored.
 
     Raises ``DiscordNotConfigured`` (nothing asked) when the bot token, server or role mapping is
     missing, and the ``DiscordError`` when the member list cannot be read in full (logged first).
@@ -454,6 +509,63 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
 
     client = client or DiscordClient.from_settings()
     guild_id = settings.DISCORD_GUILD_ID
+    managed = _reconcile_settings(client, guild_id)
+    report = ReconcileReport(run_id=uuid.uuid4(), dry_run=dry_run)
+    roles_of = _member_roles(client, guild_id, report)
+    # Read before the users: an app change committed after this moment is newer than any agreement
+    # recorded below, so it stays pending.
+    read_at = timezone.now()
+    users = list(User.objects.exclude(discord_id__isnull=True).exclude(discord_id="").order_by("username"))
+    report.discord_members = len(roles_of)
+    report.members_without_account = len(roles_of.keys() - {user.discord_id for user in users})
+    in_step: dict[str, list[int]] = {}
+    rate_limited = False
+
+    for user in users:
+        assert user.discord_id  # excluded above
+        roles = roles_of.get(user.discord_id)
+        member = MemberRoles(
+            username=user.username,
+            discord_id=user.discord_id,
+            group=RoleGroup(user.role_group),
+            discord_roles=tuple(roles) if roles is not None else None,
+            app_change_pending=app_change_pending(user, now=read_at),
+        )
+        change = plan_role_change(member, managed)
+        if change is None:
+            in_step.setdefault(member.group.value, []).append(user.pk)
+            continue
+        report.changes.append(change)
+        if dry_run:
+            continue
+        if change.direction == DiscordSyncLog.Direction.TO_DISCORD:
+            rate_limited = _reconcile_push(
+                client, report, change, user=user, guild_id=guild_id, managed=managed, rate_limited=rate_limited
+            )
+        elif change.direction == DiscordSyncLog.Direction.FROM_DISCORD:
+            assert roles is not None  # a pull reads the roles Discord listed
+            _reconcile_pull(report, change, user=user, roles=roles, managed=managed)
+        else:
+            _log(
+                report.run_id,
+                user=user,
+                direction=DiscordSyncLog.Direction.FROM_DISCORD,
+                action=DiscordSyncLog.Action.READ_MEMBER,
+                role=member.group.value,
+                message=f"Skipped: not in the Discord server, so the role group is left as {member.group.value} "
+                "(whether someone who left keeps it is an officer's call).",
+                outcome=DiscordSyncLog.Result.SKIPPED,
+            )
+
+    report.in_step = sum(len(ids) for ids in in_step.values())
+    if not dry_run:
+        for group_value, ids in in_step.items():
+            User.objects.filter(pk__in=ids, role_group=group_value).update(discord_synced_at=read_at)
+    return report
+
+
+def _reconcile_settings(client: DiscordClient, guild_id: str) -> dict[str, RoleGroup]:
+    """The managed roles, or ``DiscordNotConfigured`` naming every setting the reconcile lacks."""
     try:
         managed = parse_role_ids(settings.DISCORD_ROLE_IDS)
     except ImproperlyConfigured as exc:
@@ -469,12 +581,15 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
     ]
     if missing:
         raise DiscordNotConfigured(f"Roles not reconciled: set {' and '.join(missing)}.")
+    return managed
 
-    report = ReconcileReport(run_id=uuid.uuid4(), dry_run=dry_run)
+
+def _member_roles(client: DiscordClient, guild_id: str, report: ReconcileReport) -> dict[str, list[str]]:
+    """Every server member's Discord id and roles; a list Discord refuses is logged (unless a dry run) and raised."""
     try:
         members = client.list_members(guild_id=guild_id)
     except DiscordError as exc:
-        if not dry_run:
+        if not report.dry_run:
             _log(
                 report.run_id,
                 user=None,
@@ -486,121 +601,65 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
                 error=exc,
             )
         raise
-    roles_of = {member["user"]["id"]: member["roles"] for member in members if "user" in member}
-    # Read before the users: an app change committed after this moment is newer than any agreement
-    # recorded below, so it stays pending.
-    read_at = timezone.now()
-    users = list(User.objects.exclude(discord_id__isnull=True).exclude(discord_id="").order_by("username"))
-    report.discord_members = len(roles_of)
-    report.members_without_account = len(roles_of.keys() - {user.discord_id for user in users})
-    in_step: dict[str, list[int]] = {}
-    rate_limited = False
+    return {member["user"]["id"]: member["roles"] for member in members if "user" in member}
 
-    for user in users:
-        assert user.discord_id  # excluded above
-        group = RoleGroup(user.role_group)
-        roles = roles_of.get(user.discord_id)
-        if roles is None:
-            change = RoleChange(
-                user.username,
-                user.discord_id,
-                direction="",
-                from_group=group.value,
-                to_group=group.value,
-                outcome=Outcome.SKIPPED,
-                note="not in the Discord server",
-            )
-            report.changes.append(change)
-            if not dry_run:
-                _log(
-                    report.run_id,
-                    user=user,
-                    direction=DiscordSyncLog.Direction.FROM_DISCORD,
-                    action=DiscordSyncLog.Action.READ_MEMBER,
-                    role=group.value,
-                    message=f"Skipped: not in the Discord server, so the role group is left as {group.value} "
-                    "(whether someone who left keeps it is an officer's call).",
-                    outcome=DiscordSyncLog.Result.SKIPPED,
-                )
-            continue
 
-        discord_group = role_group_for(roles, role_map=managed)
-        if app_change_pending(user, now=read_at):
-            add, remove = role_changes(roles, group, managed)
-            if not (add or remove):
-                in_step.setdefault(group.value, []).append(user.pk)
-                continue
-            change = RoleChange(
-                user.username,
-                user.discord_id,
-                direction=DiscordSyncLog.Direction.TO_DISCORD,
-                from_group=discord_group.value,
-                to_group=group.value,
-                add=add,
-                remove=remove,
-            )
-            report.changes.append(change)
-            if dry_run:
-                continue
-            if rate_limited:
-                change.outcome, change.note = (
-                    Outcome.SKIPPED,
-                    "Discord is rate limiting; the next reconcile tries again",
-                )
-                _log(
-                    report.run_id,
-                    user=user,
-                    action=DiscordSyncLog.Action.READ_MEMBER,
-                    role=group.value,
-                    message=f"Roles not pushed: {change.note}.",
-                    outcome=DiscordSyncLog.Result.SKIPPED,
-                )
-                continue
-            pushed = PushResult(run_id=report.run_id)
-            _change_roles(client, pushed, guild_id=guild_id, user=user, add=add, remove=remove, managed=managed)
-            rate_limited = pushed.rate_limited
-            if pushed.skipped:
-                change.outcome, change.note = Outcome.SKIPPED, "left the Discord server (10007)"
-            elif pushed.failed:
-                reasons = [str(code) for code in sorted(set(pushed.error_codes))]
-                reasons += ["rate limited"] if pushed.rate_limited else []
-                change.outcome, change.note = Outcome.FAILED, ", ".join(reasons) or "see the Discord sync log"
-            else:
-                change.outcome = Outcome.APPLIED
-                _mark_in_step(user)
-            continue
+def _reconcile_push(
+    client: DiscordClient,
+    report: ReconcileReport,
+    change: RoleChange,
+    *,
+    user: User,
+    guild_id: str,
+    managed: dict[str, RoleGroup],
+    rate_limited: bool,
+) -> bool:
+    """Push one planned change and record how it went; whether Discord is now rate limiting.
 
-        pulled_group = group_from_discord(roles, group, managed)
-        if pulled_group == group:
-            in_step.setdefault(group.value, []).append(user.pk)
-            continue
-        change = RoleChange(
-            user.username,
-            user.discord_id,
-            direction=DiscordSyncLog.Direction.FROM_DISCORD,
-            from_group=group.value,
-            to_group=pulled_group.value,
+    Seven parameters: the client and run, the change and whose, where, the role map, and the rate
+    limit the run met so far (after one too long to wait out, the change is skipped, not tried).
+    """
+    if rate_limited:
+        change.outcome, change.note = Outcome.SKIPPED, "Discord is rate limiting; the next reconcile tries again"
+        _log(
+            report.run_id,
+            user=user,
+            action=DiscordSyncLog.Action.READ_MEMBER,
+            role=user.role_group,
+            message=f"Roles not pushed: {change.note}.",
+            outcome=DiscordSyncLog.Result.SKIPPED,
         )
-        report.changes.append(change)
-        if dry_run:
-            continue
-        pulled = _pull(
-            discord_id=user.discord_id,
-            role_ids=roles,
-            managed=managed,
-            reason="Discord roles at reconcile",
-            run_id=report.run_id,
-        )
-        if pulled.outcome == "changed":
-            change.outcome = Outcome.APPLIED
-        else:
-            change.outcome, change.note = Outcome.SKIPPED, "changed in the app meanwhile"
+        return True
+    pushed = PushResult(run_id=report.run_id)
+    _change_roles(client, pushed, guild_id=guild_id, user=user, add=change.add, remove=change.remove, managed=managed)
+    if pushed.skipped:
+        change.outcome, change.note = Outcome.SKIPPED, "left the Discord server (10007)"
+    elif pushed.failed:
+        reasons = [str(code) for code in sorted(set(pushed.error_codes))]
+        reasons += ["rate limited"] if pushed.rate_limited else []
+        change.outcome, change.note = Outcome.FAILED, ", ".join(reasons) or "see the Discord sync log"
+    else:
+        change.outcome = Outcome.APPLIED
+        _mark_in_step(user)
+    return pushed.rate_limited
 
-    report.in_step = sum(len(ids) for ids in in_step.values())
-    if not dry_run:
-        for group_value, ids in in_step.items():
-            User.objects.filter(pk__in=ids, role_group=group_value).update(discord_synced_at=read_at)
-    return report
+
+def _reconcile_pull(
+    report: ReconcileReport, change: RoleChange, *, user: User, roles: list[str], managed: dict[str, RoleGroup]
+) -> None:
+    """Pull one planned change; skipped when the app changed the user meanwhile (``_pull`` checks afresh)."""
+    assert user.discord_id
+    pulled = _pull(
+        discord_id=user.discord_id,
+        role_ids=roles,
+        managed=managed,
+        reason="Discord roles at reconcile",
+        run_id=report.run_id,
+    )
+    if pulled.outcome == "changed":
+        change.outcome = Outcome.APPLIED
+    else:
+        change.outcome, change.note = Outcome.SKIPPED, "changed in the app meanwhile"
 
 
 # -- the sync log -------------------------------------------------------------------------------
