@@ -22,7 +22,8 @@ OTHER = "999"  # a role the app does not manage
 
 # case: (group in the app, Discord roles or None when not in the server, app change pending,
 #        expected (direction, from, to, add, remove, outcome) or None when in step)
-CASES = {
+Expected = tuple[str, str, str, list[str], list[str], str] | None
+CASES: dict[str, tuple[RoleGroup, tuple[str, ...] | None, bool, Expected]] = {
     "not in the server keeps the group and is skipped": (
         RoleGroup.MEMBER,
         None,
