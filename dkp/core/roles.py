@@ -7,13 +7,15 @@ who may do what.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 
 from dkp.core.errors import Forbidden
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from dkp.accounts.models import User
 
 
@@ -91,3 +93,9 @@ def require(user: User | Any | None, capability: Capability) -> None:
         role = role_of(user).label.lower()
         article = "An" if role[0] in "aeiou" else "A"
         raise Forbidden(f"{article} {role} may not {capability.value}.")
+
+
+def require_officer(request: HttpRequest) -> User:
+    """The signed-in officer behind a page only officers may use; ``Forbidden`` for anyone else."""
+    require(request.user, Capability.MANAGE_GUILD)
+    return cast("User", request.user)

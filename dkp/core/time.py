@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from dkp.core.errors import InvalidInput
 from dkp.core.models import GuildSettings
 
 
@@ -19,3 +20,18 @@ def guild_zone() -> zoneinfo.ZoneInfo:
 def local_to_utc(naive: dt.datetime) -> dt.datetime:
     """A naive local time from the game (a file name, a log line) as an aware UTC time, read in the guild's zone."""
     return naive.replace(tzinfo=guild_zone()).astimezone(dt.UTC)
+
+
+def parse_local(text: str, *, what: str) -> dt.datetime | None:
+    """A time typed in a ``datetime-local`` field, in the guild's zone, as an aware UTC time; None when blank.
+
+    ``what`` finishes the refusal: "... is not a date and time for {what}."
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date and time for {what}.", code="invalid_time") from None
+    return local_to_utc(naive.replace(tzinfo=None))

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, F, Prefetch, Q
@@ -28,7 +28,7 @@ from dkp.characters.models import Character
 from dkp.core.errors import GuildError, InvalidInput, NotFound
 from dkp.core.http import HtmxHttpRequest
 from dkp.core.models import GuildSettings
-from dkp.core.roles import Capability, require
+from dkp.core.roles import Capability, require, require_officer
 from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
 from dkp.points.models import DkpPool
@@ -54,11 +54,6 @@ def officer_only(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return guarded
-
-
-def _officer(request: HttpRequest) -> User:
-    require(request.user, Capability.MANAGE_GUILD)
-    return cast(User, request.user)
 
 
 # --- reading the forms ---------------------------------------------------------------------------
@@ -206,7 +201,7 @@ def console(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def open_auctions(request: HttpRequest) -> HttpResponse:
     """Open one auction per pasted line ("Cloak of Flames x2"), all or none."""
-    actor = _officer(request)
+    actor = require_officer(request)
     form = {key: request.POST.get(key, "") for key in ("items", "pool", "minutes", "raid")}
     try:
         opened = services.open_auctions(
@@ -226,7 +221,7 @@ def open_auctions(request: HttpRequest) -> HttpResponse:
 def _auction_action(
     request: HttpRequest, auction_id: int, act: Callable[[User], Auction], done: Callable[[Auction], str]
 ) -> HttpResponse:
-    actor = _officer(request)
+    actor = require_officer(request)
     try:
         auction = act(actor)
     except GuildError as refused:
@@ -286,7 +281,7 @@ def _back_to(request: HttpRequest) -> str:
 def _distribution_action(
     request: HttpRequest, distribution_id: int, act: Callable[[User, LootDistribution], str]
 ) -> HttpResponse:
-    actor = _officer(request)
+    actor = require_officer(request)
     page = _back_to(request)
     try:
         distribution = LootDistribution.objects.select_related("item").filter(pk=distribution_id).first()
@@ -407,7 +402,7 @@ def _award_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> Htt
 @require_http_methods(["GET", "POST"])
 def award(request: HttpRequest) -> HttpResponse:
     """Direct awards: paste loot log lines to fill the rows, set prices, award them all or none."""
-    actor = _officer(request)
+    actor = require_officer(request)
     if request.method == "GET":
         return _award_page(request)
     form = {key: request.POST.get(key, "") for key in ("log", "pool", "raid")}

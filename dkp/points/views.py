@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dkp.accounts.models import User
 from dkp.core.errors import GuildError, InvalidInput
-from dkp.core.roles import Capability, require
+from dkp.core.roles import require_officer
 from dkp.core.time import guild_zone
 from dkp.points.decay import decay_pool, next_decay_on
 from dkp.points.models import DkpPool, UserPointsSummary
@@ -28,12 +28,6 @@ from dkp.points.services import adjust_points
 # The API's bound for one adjustment (dkp/points/api.py), so both doors refuse the same amounts.
 MAX_ADJUSTMENT = 1_000_000
 _SIGNED_WHOLE = re.compile(r"[+-]?\d+")
-
-
-def _officer(request: HttpRequest) -> User:
-    require(request.user, Capability.MANAGE_GUILD)
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _parse_amount(text: str) -> int:
@@ -61,7 +55,7 @@ def _chosen(queryset: Any, value: str, *, missing: str) -> Any:
 @require_http_methods(["GET", "POST"])
 def adjust(request: HttpRequest) -> HttpResponse:
     """Give or take a member's points in a pool, with the reason the ledger keeps."""
-    actor = _officer(request)
+    actor = require_officer(request)
     people = (
         User.objects.filter(is_active=True).select_related("main_character").order_by(Lower("display_name"), "username")
     )
@@ -102,7 +96,7 @@ def _decay_context(actor: User, **extra: Any) -> dict[str, Any]:
 
 def decay(request: HttpRequest) -> HttpResponse:
     """Per pool: what decaying now would take from whom, and a button to do it."""
-    actor = _officer(request)
+    actor = require_officer(request)
     return render(request, "points/decay.html", _decay_context(actor))
 
 
@@ -119,7 +113,7 @@ def _parse_previewed_at(text: str) -> dt.datetime:
 @require_POST
 def decay_apply(request: HttpRequest, pool_id: int) -> HttpResponse:
     """Decay one pool now, as previewed; refused when unconfirmed or when it decayed since the preview."""
-    actor = _officer(request)
+    actor = require_officer(request)
     pool = get_object_or_404(DkpPool, pk=pool_id, is_active=True)
     try:
         if request.POST.get("confirm") != "yes":

@@ -16,37 +16,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dkp.accounts.models import User
 from dkp.core.errors import GuildError, InvalidInput
-from dkp.core.roles import Capability, require
+from dkp.core.roles import require_officer
+from dkp.core.time import guild_zone, parse_local
 from dkp.raids import ingest, services
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 TABS = (("dump", "Raid dumps"), ("who", "Paste /who"), ("hand", "By hand"))
 
 
-def _officer(request: HttpRequest) -> User:
-    require(request.user, Capability.MANAGE_GUILD)
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _local_input(at: dt.datetime | None) -> str:
     """A time as a ``datetime-local`` input shows it: in the guild's zone, to the minute."""
     if at is None:
         return ""
-    return at.astimezone(ingest.guild_zone()).strftime("%Y-%m-%dT%H:%M")
-
-
-def _parse_local(text: str, *, what: str) -> dt.datetime | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        naive = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date and time for the {what}.", code="invalid_time") from None
-    return ingest.local_to_utc(naive.replace(tzinfo=None))
+    return at.astimezone(guild_zone()).strftime("%Y-%m-%dT%H:%M")
 
 
 def _parse_value(text: str) -> int | None:
@@ -66,7 +49,7 @@ def _uploads(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
 @require_http_methods(["GET", "POST"])
 def raid_new(request: HttpRequest) -> HttpResponse:
     """Make a raid night for an event."""
-    actor = _officer(request)
+    actor = require_officer(request)
     events = Event.objects.filter(is_active=True).select_related("pool").order_by("pool__name", "name")
     form: dict[str, Any] = {"starts_at": _local_input(timezone.now()), "event": "", "note": ""}
     error = ""
@@ -76,7 +59,7 @@ def raid_new(request: HttpRequest) -> HttpResponse:
             event = events.filter(pk=int(form["event"])).first() if form["event"].isdigit() else None
             if event is None:
                 raise InvalidInput("Choose the raid's event.", code="event_required")
-            starts_at = _parse_local(form["starts_at"], what="raid's start")
+            starts_at = parse_local(form["starts_at"], what="the raid's start")
             if starts_at is None:
                 raise InvalidInput("Give the raid's start.", code="time_required")
             raid = services.create_raid(event=event, starts_at=starts_at, note=form["note"], actor=actor)
@@ -102,7 +85,7 @@ def _tick_form_context(raid: Raid, tab: str, **extra: Any) -> dict[str, Any]:
 
 def tick_new(request: HttpRequest, raid_id: int) -> HttpResponse:
     """Add a tick: upload raid dumps, paste a /who, or name characters by hand."""
-    _officer(request)
+    require_officer(request)
     raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
     return render(request, "raids/tick_new.html", _tick_form_context(raid, request.GET.get("tab", "dump")))
 
@@ -113,14 +96,14 @@ def _tick_input(request: HttpRequest, tab: str) -> tuple[ingest.AttendanceSource
         return ingest.WhoPaste(request.POST.get("who", "")), None
     if tab == "hand":
         names = ingest.Names(ingest.split_names(request.POST.get("names", "")))
-        return names, _parse_local(request.POST.get("occurred_at", ""), what="tick")
+        return names, parse_local(request.POST.get("occurred_at", ""), what="the tick")
     return ingest.Dumps(_uploads(request.FILES.getlist("files"))), None
 
 
 @require_POST
 def tick_preview(request: HttpRequest, raid_id: int) -> HttpResponse:
     """What the tick would hold; nothing is saved until it is confirmed."""
-    actor = _officer(request)
+    actor = require_officer(request)
     raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
     tab = request.POST.get("source", "dump")
     if tab not in ("who", "hand"):
@@ -139,14 +122,14 @@ def tick_preview(request: HttpRequest, raid_id: int) -> HttpResponse:
         "occurred_at": _local_input(preview.occurred_at),
         "value": raid.event.default_tick_value,
         "description": request.POST.get("description", ""),
-        "zone": ingest.guild_zone().key,
+        "zone": guild_zone().key,
     }
     return render(request, "raids/tick_preview.html", context, status=200 if preview.can_confirm else 422)
 
 
 @require_POST
 def tick_confirm(request: HttpRequest, raid_id: int) -> HttpResponse:
-    actor = _officer(request)
+    actor = require_officer(request)
     raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
     try:
         taken = ingest.take_attendance(
@@ -156,7 +139,7 @@ def tick_confirm(request: HttpRequest, raid_id: int) -> HttpResponse:
             save=True,
             value=_parse_value(request.POST.get("value", "")),
             description=request.POST.get("description", ""),
-            occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
+            occurred_at=parse_local(request.POST.get("occurred_at", ""), what="the tick"),
         )
     except GuildError as refused:
         return render(request, "web/error.html", {"error": refused}, status=refused.status)
@@ -174,7 +157,7 @@ def _tick_of(tick_id: int) -> RaidTick:
 @require_http_methods(["GET", "POST"])
 def tick_edit(request: HttpRequest, tick_id: int) -> HttpResponse:
     """Change a tick's value, description, time or attendance; credits move through the ledger."""
-    actor = _officer(request)
+    actor = require_officer(request)
     tick = _tick_of(tick_id)
     error = ""
     if request.method == "POST":
@@ -184,7 +167,7 @@ def tick_edit(request: HttpRequest, tick_id: int) -> HttpResponse:
                 actor=actor,
                 value=_parse_value(request.POST.get("value", "")),
                 description=request.POST.get("description", ""),
-                occurred_at=_parse_local(request.POST.get("occurred_at", ""), what="tick"),
+                occurred_at=parse_local(request.POST.get("occurred_at", ""), what="the tick"),
                 add_names=ingest.split_names(request.POST.get("add", "")),
                 remove_names=request.POST.getlist("remove"),
             )
@@ -200,7 +183,7 @@ def tick_edit(request: HttpRequest, tick_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def tick_delete(request: HttpRequest, tick_id: int) -> HttpResponse:
-    actor = _officer(request)
+    actor = require_officer(request)
     tick = _tick_of(tick_id)
     if request.method == "POST":
         raid_id = tick.raid_id
@@ -213,7 +196,7 @@ def tick_delete(request: HttpRequest, tick_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def guild_dump(request: HttpRequest) -> HttpResponse:
     """Upload a guild dump: levels, classes, alt flags and new characters."""
-    actor = _officer(request)
+    actor = require_officer(request)
     context: dict[str, Any] = {"max_kib": ingest.MAX_FILE_BYTES // 1024}
     status = 200
     if request.method == "POST":

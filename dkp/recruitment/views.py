@@ -27,6 +27,7 @@ from dkp.core.errors import GuildError, InvalidInput, NotFound
 from dkp.core.http import HtmxHttpRequest
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, can, require
+from dkp.core.time import parse_local
 from dkp.recruitment import page_helpers, selectors, services
 from dkp.recruitment.models import ApplicationQuestion, ApplicationStatus, CommentVisibility
 
@@ -75,16 +76,6 @@ def _detail_url(application_id: int, anchor: str = "") -> str:
 def _local_input(at: dt.datetime | None) -> str:
     """A time as a ``datetime-local`` input shows it, in the guild's zone (the active one)."""
     return timezone.localtime(at).strftime("%Y-%m-%dT%H:%M") if at else ""
-
-
-def _parse_local(text: str) -> dt.datetime | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return timezone.make_aware(dt.datetime.fromisoformat(text).replace(tzinfo=None))
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date and time for voting to close.", code="invalid_time") from None
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -321,12 +312,13 @@ def move(request: HttpRequest, application_id: int) -> HttpResponse:
     to_status = form["to_status"]
     require(actor, Capability.MOVE_APPLICATIONS)  # a member gets the 403 page, not a form they never had
     try:
+        voting = to_status == ApplicationStatus.VOTING
         moved = services.move_application(
             application=application,
             to_status=to_status,
             actor=actor,
             reason=form["reason"].strip(),
-            voting_closes_at=_parse_local(form["voting_closes_at"]) if to_status == ApplicationStatus.VOTING else None,
+            voting_closes_at=parse_local(form["voting_closes_at"], what="voting to close") if voting else None,
             trial_ends_at=_parse_date(form["trial_ends_at"]) if to_status == ApplicationStatus.TRIAL else None,
         )
     except GuildError as refused:
