@@ -6,7 +6,8 @@ dated to the tick, exactly as if the dump had seen them. Denying needs a reason 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.roles import Capability, can, require
 from dkp.points.services import credit_attendance, has_live_tick_credit
 from dkp.raids.models import MissedTickRequest, RaidAttendance, RaidTick, RequestStatus
+from dkp.raids.tasks import refresh_attendance_after_commit
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -23,6 +25,16 @@ if TYPE_CHECKING:
 
 EVIDENCE_MAX = 2000
 REASON_MAX = 300
+
+
+def may_ask_for_missed_tick(*, user: User | Any, attendance: Iterable[RaidAttendance]) -> bool:
+    """The rule for who may say "I was there": a member none of whose characters is in the tick's attendance.
+
+    Per user, not per character: points and attendance belong to the user, so a member whose alt was
+    seen has been credited already. ``attendance`` is the tick's rows (a raid page hands its prefetched
+    ones, so asking costs no query); anyone may be asked about, signed in or not.
+    """
+    return can(user, Capability.BID) and all(row.user_id != user.pk for row in attendance)
 
 
 def _duplicate(tick: RaidTick) -> Conflict:
@@ -48,7 +60,9 @@ def request_missed_tick(*, tick: RaidTick, character: Character, evidence: str, 
         raise InvalidInput("That tick has not happened yet.", code="tick_in_future")
     if RaidAttendance.objects.filter(tick=tick, character=character).exists():
         raise Conflict(f"{character.name} is already in this tick's attendance.", code="already_present")
-    if has_live_tick_credit(user=requester, tick=tick):
+    # The rule the raid page offers "I was there" by; a member credited another way (a claim) is refused too.
+    seen = RaidAttendance.objects.filter(tick=tick, user=requester)
+    if not may_ask_for_missed_tick(user=requester, attendance=seen) or has_live_tick_credit(user=requester, tick=tick):
         raise Conflict("You were already credited for this tick.", code="already_credited")
     if MissedTickRequest.objects.filter(tick=tick, user=requester, status=RequestStatus.PENDING).exists():
         raise _duplicate(tick)
@@ -104,9 +118,6 @@ def approve_missed_tick(*, request: MissedTickRequest, actor: User | None, reaso
     )
     credit_attendance(user=request.user, tick=tick, character_name=character.name, actor=actor)
     _decide(request, status=RequestStatus.APPROVED, actor=actor, reason=(reason or "").strip())
-
-    from dkp.raids.tasks import refresh_attendance_after_commit
-
     refresh_attendance_after_commit()
     return request
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from dkp.core.roles import Capability, can
+from dkp.raids.missed import may_ask_for_missed_tick
 from dkp.raids.models import RaidTick
 
 register = template.Library()
@@ -14,10 +14,8 @@ register = template.Library()
 
 @register.filter
 def may_request_missed(user: Any, tick: RaidTick) -> bool:
-    """Whether to offer "I was there" on a tick: a member who is not in its attendance.
+    """Whether to offer "I was there" on a tick (``may_ask_for_missed_tick``, the rule the request obeys).
 
     Reads the tick's prefetched attendance, so a raid page with many ticks costs no extra queries.
     """
-    if not can(user, Capability.BID):
-        return False
-    return all(row.user_id != user.pk for row in tick.attendance.all())
+    return may_ask_for_missed_tick(user=user, attendance=tick.attendance.all())

@@ -12,6 +12,7 @@ from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.raids.missed import (
     approve_missed_tick,
     deny_missed_tick,
+    may_ask_for_missed_tick,
     missed_ticks_of,
     pending_missed_ticks,
     request_missed_tick,
@@ -170,6 +171,15 @@ def test_an_applicant_cannot_ask(guild):
     character = make_character("Abeling", applicant, "Ranger")
     with pytest.raises(Forbidden):
         request_missed_tick(tick=guild.ticks[3], character=character, evidence="x", requester=applicant)
+
+
+def test_whether_a_member_may_ask_is_decided_per_user_not_per_character(guild):
+    gwen, pip = guild.good_member, guild.poor_member
+    gwens_alt = RaidAttendance(user_id=gwen.pk, character_name="Gwenalt")
+    pips_main = RaidAttendance(user_id=pip.pk, character_name="Pipperel")
+    assert not may_ask_for_missed_tick(user=gwen, attendance=[pips_main, gwens_alt])
+    assert may_ask_for_missed_tick(user=gwen, attendance=[pips_main])
+    assert not may_ask_for_missed_tick(user=guild.applicant, attendance=[])
 
 
 def test_queue_and_own_list_selectors(guild):
