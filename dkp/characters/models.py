@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from dkp.core.models import TimeStamped
+from dkp.core.models import OfficerDecidedRequest, RequestStatus, TimeStamped
 
 
 class EqClass(models.TextChoices):
@@ -91,24 +91,15 @@ class CharacterOwnership(models.Model):
         return f"{self.character} → {self.user}"
 
 
-class ClaimStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    DENIED = "denied", "Denied"
+ClaimStatus = RequestStatus  # a claim's status is every officer-decided request's; the name its callers know
 
 
-class CharacterClaimRequest(TimeStamped):
+class CharacterClaimRequest(OfficerDecidedRequest):
     """A member asks to own a character; an officer approves or denies."""
 
     character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="claim_requests")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claim_requests")
     note = models.TextField(blank=True)
-    status = models.CharField(max_length=8, choices=ClaimStatus.choices, default=ClaimStatus.PENDING, db_index=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

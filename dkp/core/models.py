@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -15,6 +16,31 @@ from django.db import models
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class RequestStatus(models.TextChoices):
+    """Where a request an officer decides stands (``OfficerDecidedRequest``)."""
+
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+
+
+class OfficerDecidedRequest(TimeStamped):
+    """A member asks, an officer approves or denies: the status, who decided, when, and the reason they gave.
+
+    Subclasses add what is asked for (a character to claim, a missed tick) and their own constraints.
+    """
+
+    status = models.CharField(max_length=8, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         abstract = True

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from dkp.characters.models import Character
 from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
 from dkp.core.errors import NotFound
+from dkp.core.models import RequestStatus
 from dkp.core.roles import Capability
 from dkp.raids import missed
-from dkp.raids.models import MissedTickRequest, RaidTick, RequestStatus
+from dkp.raids.models import MissedTickRequest, RaidTick
 
 
 class MissedTickRequestSerializer(serializers.ModelSerializer[MissedTickRequest]):

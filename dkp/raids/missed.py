@@ -14,9 +14,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.models import RequestStatus
 from dkp.core.roles import Capability, can, require
 from dkp.points.services import credit_attendance, has_live_tick_credit
-from dkp.raids.models import MissedTickRequest, RaidAttendance, RaidTick, RequestStatus
+from dkp.raids.models import MissedTickRequest, RaidAttendance, RaidTick
 from dkp.raids.tasks import refresh_attendance_after_commit
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from dkp.core.models import TimeStamped
+from dkp.core.models import OfficerDecidedRequest, TimeStamped
 
 
 class Event(TimeStamped):
@@ -129,25 +129,13 @@ class MemberAttendanceSummary(models.Model):
         return f"{self.user}: {self.percent_30}% (30d)"
 
 
-class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    DENIED = "denied", "Denied"
-
-
-class MissedTickRequest(TimeStamped):
+class MissedTickRequest(OfficerDecidedRequest):
     """A member says they were at a tick the dump missed; an officer approves or denies."""
 
     tick = models.ForeignKey(RaidTick, on_delete=models.PROTECT, related_name="missed_requests")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="missed_tick_requests")
     character = models.ForeignKey("characters.Character", on_delete=models.PROTECT, related_name="+")
     evidence = models.TextField(blank=True)
-    status = models.CharField(max_length=8, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from dkp.accounts.keys import create_api_key
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
+from dkp.core.models import RequestStatus
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.raids.missed import (
     approve_missed_tick,
@@ -17,7 +18,7 @@ from dkp.raids.missed import (
     pending_missed_ticks,
     request_missed_tick,
 )
-from dkp.raids.models import MissedTickRequest, RaidAttendance, RequestStatus
+from dkp.raids.models import MissedTickRequest, RaidAttendance
 from dkp.testing.personas import TICK_VALUE, Guild, make_character
 
 
