@@ -146,6 +146,9 @@ def push_role_group(*, user_id: int, client: DiscordClient | None = None) -> Pus
     with nothing failed marks the user as in step with Discord (``discord_synced_at``) and
     pushed (``discord_pushed_at``). A group Discord cannot show (no mapped role) is skipped
     without asking Discord, and counts as in step: there is nothing Discord could hold.
+
+    Long because each of the six reasons not to push (no account, no token, no server, no mapping, a
+    group Discord cannot show, not a member) writes its own sync-log row before the push itself.
     """
 
     result = PushResult(run_id=uuid.uuid4())
@@ -232,6 +235,9 @@ def _change_roles(
     after a 10007: the member has left, so their other roles are not asked for. When an add failed
     the old roles are kept (logged as skipped): removing them would leave the member without any
     guild role, and so without access, until the next try.
+
+    Over 60 lines and seven parameters because the push and the reconcile share it: each hands its
+    own client, result and run, and the kept-role rule needs the adds and removes in one loop.
     """
     assert user.discord_id  # callers only change the roles of a linked account
     group = RoleGroup(user.role_group)
@@ -524,16 +530,9 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
     for user in users:
         assert user.discord_id  # excluded above
         roles = roles_of.get(user.discord_id)
-        member = MemberRoles(
-            username=user.username,
-            discord_id=user.discord_id,
-            group=RoleGroup(user.role_group),
-            discord_roles=tuple(roles) if roles is not None else None,
-            app_change_pending=app_change_pending(user, now=read_at),
-        )
-        change = plan_role_change(member, managed)
+        change = plan_role_change(_member(user, roles, now=read_at), managed)
         if change is None:
-            in_step.setdefault(member.group.value, []).append(user.pk)
+            in_step.setdefault(user.role_group, []).append(user.pk)
             continue
         report.changes.append(change)
         if dry_run:
@@ -551,8 +550,8 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
                 user=user,
                 direction=DiscordSyncLog.Direction.FROM_DISCORD,
                 action=DiscordSyncLog.Action.READ_MEMBER,
-                role=member.group.value,
-                message=f"Skipped: not in the Discord server, so the role group is left as {member.group.value} "
+                role=user.role_group,
+                message=f"Skipped: not in the Discord server, so the role group is left as {user.role_group} "
                 "(whether someone who left keeps it is an officer's call).",
                 outcome=DiscordSyncLog.Result.SKIPPED,
             )
@@ -562,6 +561,16 @@ def reconcile_roles(*, dry_run: bool, client: DiscordClient | None = None) -> Re
         for group_value, ids in in_step.items():
             User.objects.filter(pk__in=ids, role_group=group_value).update(discord_synced_at=read_at)
     return report
+
+
+def _member(user: User, roles: list[str] | None, *, now: dt.datetime) -> MemberRoles:
+    return MemberRoles(
+        username=user.username,
+        discord_id=user.discord_id or "",
+        group=RoleGroup(user.role_group),
+        discord_roles=tuple(roles) if roles is not None else None,
+        app_change_pending=app_change_pending(user, now=now),
+    )
 
 
 def _reconcile_settings(client: DiscordClient, guild_id: str) -> dict[str, RoleGroup]:
@@ -680,6 +689,7 @@ def _log(
     outcome: str = DiscordSyncLog.Result.OK,
     error: DiscordError | None = None,
 ) -> DiscordSyncLog:
+    """One sync-log row. Eight parameters, one a column each: every caller says what happened, to whom."""
     return DiscordSyncLog.objects.create(
         run_id=run_id,
         user=user,

@@ -28,6 +28,7 @@ from dkp.core.errors import InvalidInput
 from dkp.core.roles import Capability
 from dkp.points.models import DkpPool
 from dkp.raids import ingest, services
+from dkp.raids.guild_dump import import_guild_dump
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 
@@ -302,7 +303,7 @@ class GuildDumpViewSet(viewsets.GenericViewSet[Any]):
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
         if upload is None:
             raise InvalidInput("Send the guild dump as the multipart field 'file'.", code="no_file")
-        result = ingest.import_guild_dump(
+        result = import_guild_dump(
             file_name=upload.name or "file", data=upload.read(ingest.MAX_FILE_BYTES + 1), actor=acting_user(request)
         )
         return Response(

@@ -20,6 +20,7 @@ from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import require_officer
 from dkp.core.time import guild_zone, parse_local
 from dkp.raids import ingest, services
+from dkp.raids.guild_dump import import_guild_dump
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 TABS = (("dump", "Raid dumps"), ("who", "Paste /who"), ("hand", "By hand"))
@@ -205,7 +206,7 @@ def guild_dump(request: HttpRequest) -> HttpResponse:
             if upload is None:
                 raise InvalidInput("Choose the guild dump file.", code="no_file")
             name, data = _uploads([upload])[0]
-            context["result"] = ingest.import_guild_dump(file_name=name, data=data, actor=actor)
+            context["result"] = import_guild_dump(file_name=name, data=data, actor=actor)
         except GuildError as refused:
             context["error"] = refused.message
             status = refused.status

@@ -12,7 +12,7 @@ from dkp.characters.models import Character, CharacterTag
 from dkp.core.errors import Conflict, Forbidden, GuildError, InvalidInput
 from dkp.eqlog.raid_dump import raid_dump_file_name
 from dkp.points.models import PointEntry, UserPointsSummary
-from dkp.raids import ingest
+from dkp.raids import guild_dump, ingest
 from dkp.raids.models import RaidAttendance, RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, LOG, OLDER, SECOND, counts, names_in, sample
 from dkp.testing.personas import Guild, make_character
@@ -306,7 +306,7 @@ def test_by_hand_without_a_time_is_refused_at_confirm(guild: Guild) -> None:
 def test_guild_dump_updates_levels_classes_alts_and_adds_the_missing(guild: Guild) -> None:
     make_character("Zelroso", owner=guild.good_member, eq_class="Ranger", level=60)
     make_character("Garyraa", eq_class="Warrior", level=60)  # the dump says Paladin, alt
-    result = ingest.import_guild_dump(file_name=GUILD, data=sample(GUILD)[1], actor=guild.officer)
+    result = guild_dump.import_guild_dump(file_name=GUILD, data=sample(GUILD)[1], actor=guild.officer)
     assert len(result.added) == 78
     changes = {(c.name, c.what): (c.old, c.new) for c in result.changes}
     assert changes[("Zelroso", "level")] == ("60", "65")
@@ -318,18 +318,18 @@ def test_guild_dump_updates_levels_classes_alts_and_adds_the_missing(guild: Guil
     assert Character.objects.get(name="Ilwyno").tag == CharacterTag.ALT
     assert Character.objects.get(name="Ilwyno").owner is None
     assert result.taken_at == dt.datetime(2026, 11, 13, 0, 55, 1, tzinfo=dt.UTC)
-    again = ingest.import_guild_dump(file_name=GUILD, data=sample(GUILD)[1], actor=guild.officer)
+    again = guild_dump.import_guild_dump(file_name=GUILD, data=sample(GUILD)[1], actor=guild.officer)
     assert (again.added, again.changes, again.unchanged) == ((), (), 80)
 
 
 def test_a_raid_dump_uploaded_as_a_guild_dump_is_refused_and_saves_nothing(guild: Guild) -> None:
     before = counts()
     with pytest.raises(InvalidInput, match=FIRST):
-        ingest.import_guild_dump(file_name=FIRST, data=sample(FIRST)[1], actor=guild.officer)
+        guild_dump.import_guild_dump(file_name=FIRST, data=sample(FIRST)[1], actor=guild.officer)
     text = sample(GUILD)[1].decode().splitlines(keepends=True)
     text[1] = "Corgorno\t580\tShadow Knight\tMember\t\t03/09/26\tThe Plane of Knowledge\t\r\n"
     with pytest.raises(InvalidInput, match="line 2"):
-        ingest.import_guild_dump(file_name=GUILD, data="".join(text).encode(), actor=guild.officer)
+        guild_dump.import_guild_dump(file_name=GUILD, data="".join(text).encode(), actor=guild.officer)
     assert counts() == before
 
 
