@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.roles import Capability, can, require
-from dkp.points.services import credit_attendance, has_live_tick_credit
+from dkp.points.services import has_live_tick_credit
+from dkp.raids.credits import credit_user
 from dkp.raids.models import MissedTickRequest, RaidAttendance, RaidTick, RequestStatus
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def request_missed_tick(*, tick: RaidTick, character: Character, evidence: str, 
         raise InvalidInput("That tick has not happened yet.", code="tick_in_future")
     if RaidAttendance.objects.filter(tick=tick, character=character).exists():
         raise Conflict(f"{character.name} is already in this tick's attendance.", code="already_present")
-    if has_live_tick_credit(user=requester, tick=tick):
+    if has_live_tick_credit(user_id=requester.pk, tick_id=tick.pk):
         raise Conflict("You were already credited for this tick.", code="already_credited")
     if MissedTickRequest.objects.filter(tick=tick, user=requester, status=RequestStatus.PENDING).exists():
         raise _duplicate(tick)
@@ -102,7 +103,7 @@ def approve_missed_tick(*, request: MissedTickRequest, actor: User | None, reaso
             "character_level": character.level,
         },
     )
-    credit_attendance(user=request.user, tick=tick, character_name=character.name, actor=actor)
+    credit_user(user=request.user, tick=tick, character_name=character.name, actor=actor)
     _decide(request, status=RequestStatus.APPROVED, actor=actor, reason=(reason or "").strip())
 
     from dkp.raids.tasks import refresh_attendance_after_commit
