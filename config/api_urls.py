@@ -4,14 +4,15 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from dkp.accounts.api_views import ApiKeyViewSet, MeLedgerView, MeView, UserViewSet
+from dkp.accounts.api_views import ApiKeyViewSet
 from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
 from dkp.core.api import not_found
 from dkp.loot.api import AuctionViewSet, ItemViewSet, LootViewSet
-from dkp.points.api import AdjustmentViewSet, EventViewSet, PoolViewSet
-from dkp.raids.api import GuildDumpViewSet, RaidViewSet, TickViewSet
+from dkp.points.api import AdjustmentViewSet
+from dkp.raids.api import EventViewSet, GuildDumpViewSet, RaidViewSet, TickViewSet
 from dkp.raids.api_missed import MissedTickRequestViewSet
 from dkp.recruitment.api import ApplicationCommentViewSet, ApplicationQuestionViewSet, GuildApplicationViewSet
+from dkp.standings.api import MeLedgerView, MeView, PoolViewSet, UserViewSet
 
 router = SimpleRouter()
 router.register("users", UserViewSet, basename="user")

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from dkp.accounts.keys import set_role_group
 from dkp.accounts.models import ApiKey, User
-from dkp.characters.models import Character
 from dkp.core.admin import NoDeleteAdmin, acting_officer
 from dkp.core.errors import GuildError
 from dkp.core.roles import RoleGroup
@@ -78,7 +77,8 @@ class UserAdmin(NoDeleteAdmin):
         main_character = form.base_fields.get("main_character")
         if isinstance(main_character, forms.ModelChoiceField):
             # A main is one of the user's own characters; a short list, so a plain select.
-            main_character.queryset = Character.objects.filter(owner=obj) if obj else Character.objects.none()
+            characters = User._meta.get_field("main_character").related_model._default_manager
+            main_character.queryset = characters.filter(owner=obj) if obj else characters.none()
         return form
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:

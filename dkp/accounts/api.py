@@ -1,4 +1,4 @@
-"""The API's people: API-key authentication and the serializers of users, balances, ledgers and keys.
+"""API keys in the API: authentication by key and the serializers of keys.
 
 DRF's settings import this module (``ApiKeyAuthentication``) while ``rest_framework.views`` is
 being defined, so it must not import views, generics or viewsets; the views are in ``api_views``.
@@ -14,10 +14,7 @@ from rest_framework.request import Request
 
 from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
-from dkp.characters.models import Character
 from dkp.core.errors import GuildError
-from dkp.core.roles import RoleGroup
-from dkp.points.models import PointEntry, UserPointsSummary
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -51,63 +48,6 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 # --- serializers ---------------------------------------------------------------------------
-
-
-class CharacterBriefSerializer(serializers.ModelSerializer[Character]):
-    class Meta:
-        model = Character
-        fields = ["id", "name", "eq_class", "level", "tag"]
-
-
-class BalanceSerializer(serializers.ModelSerializer[UserPointsSummary]):
-    pool_name = serializers.CharField(source="pool.name", read_only=True)
-
-    class Meta:
-        model = UserPointsSummary
-        fields = ["pool", "pool_name", "balance", "earned", "spent", "adjusted", "decayed", "lifetime_earned"]
-
-
-class UserSerializer(serializers.ModelSerializer[User]):
-    name = serializers.CharField(read_only=True)
-    main_character = serializers.CharField(source="main_character.name", read_only=True, allow_null=True)
-
-    class Meta:
-        model = User
-        fields = [
-            "id",
-            "username",
-            "name",
-            "display_name",
-            "discord_username",
-            "discord_id",
-            "role_group",
-            "member_since",
-            "main_character",
-        ]
-        read_only_fields = fields
-
-
-class RoleGroupSerializer(serializers.Serializer[User]):
-    role_group = serializers.ChoiceField(choices=RoleGroup.choices)
-
-
-class MeSerializer(UserSerializer):
-    characters = CharacterBriefSerializer(many=True, read_only=True)
-    balances = BalanceSerializer(source="point_summaries", many=True, read_only=True)
-
-    class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "characters", "balances"]
-        read_only_fields = fields
-
-
-class PointEntrySerializer(serializers.ModelSerializer[PointEntry]):
-    pool_name = serializers.CharField(source="pool.name", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
-
-    class Meta:
-        model = PointEntry
-        fields = ["id", "pool", "pool_name", "amount", "kind", "character_name", "memo", "occurred_at", "created_by"]
-        read_only_fields = fields
 
 
 class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):

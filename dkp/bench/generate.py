@@ -70,10 +70,11 @@ from dkp.loot.models import (
     LootDistribution,
 )
 from dkp.points.models import DkpPool, EntryKind, PointAdjustment, PointEntry, PriceRule, UserPointsSummary
-from dkp.points.pools import create_event, create_pool
+from dkp.points.pools import create_pool
 from dkp.points.services import decay_amount
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
+from dkp.raids.services import create_event
 from dkp.recruitment.models import (
     ApplicationComment,
     ApplicationQuestion,

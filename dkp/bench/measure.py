@@ -62,11 +62,12 @@ from dkp.loot.services import (
     place_bid,
 )
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
-from dkp.points.selectors import standings_table, summary_differences
+from dkp.points.selectors import summary_differences
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.ingest import confirm_tick, preview_dumps
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 from dkp.raids.services import create_raid
+from dkp.standings.selectors import standings_table
 
 DUMP_CHARACTERS = 72  # a full raid: 12 groups of 6
 BIDDER_COUNTS = (1, 10, 50)

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.bot.core import DkpBot
     from dkp.points.models import DkpPool
-    from dkp.points.selectors import PoolPoints
     from dkp.raids.models import MemberAttendanceSummary
+    from dkp.standings.selectors import PoolPoints
 
 STANDINGS_ROWS = 25
 NAME_MAX = 32  # a standings line stays on one line on a phone
@@ -177,7 +177,7 @@ def render_standings(pool: DkpPool, eq_class: str, rows: list[StandingsRow], tot
 
 def _points(lookup: Lookup) -> str:
     from dkp.loot.selectors import may_see_bids_of
-    from dkp.points.selectors import member_points
+    from dkp.standings.selectors import member_points
 
     show_available = may_see_bids_of(viewer=lookup.viewer, person=lookup.person)
     return render_points(lookup.person, member_points(user_id=lookup.person.pk), show_available=show_available)
@@ -196,7 +196,8 @@ def _characters(person: User) -> str:
 
 
 def _standings(viewer: User | None, pool_name: str, eq_class: str) -> str:
-    from dkp.points.selectors import pool_named, standings_table
+    from dkp.points.selectors import pool_named
+    from dkp.standings.selectors import standings_table
 
     require(viewer, Capability.VIEW_GUILD)
     pool = pool_named(pool_name)

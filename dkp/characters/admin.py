@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership
-from dkp.characters.services import approve_claim, deny_claim
+from dkp.characters.services import deny_claim
 from dkp.core.admin import (
     NoDeleteAdmin,
     ReadOnlyAdmin,
@@ -21,6 +21,7 @@ from dkp.core.admin import (
     action_reason,
     apply_to_each,
 )
+from dkp.raids.ownership import approve_claim
 
 
 class OwnershipInline(ReadOnlyTabularInline):

@@ -19,6 +19,7 @@ from dkp.characters.models import Character, CharacterClaimRequest, ClaimStatus,
 from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
 from dkp.core.errors import NotFound
 from dkp.core.roles import Capability, can
+from dkp.raids import ownership
 
 
 class CharacterSerializer(serializers.ModelSerializer[Character]):
@@ -123,7 +124,7 @@ class CharacterViewSet(viewsets.ReadOnlyModelViewSet[Character]):
         payload = TransferInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         character = self.get_object()
-        services.transfer_character(
+        ownership.transfer_character(
             character=character,
             to_user=payload.validated_data["to_user"],
             actor=acting_user(request),
@@ -174,7 +175,7 @@ class ClaimRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Charact
     def approve(self, request: Request, pk: str, **kwargs: Any) -> Response:
         payload = DecisionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        claim = services.approve_claim(
+        claim = ownership.approve_claim(
             claim=self._claim(pk), actor=acting_user(request), reason=payload.validated_data["reason"]
         )
         return Response(ClaimRequestSerializer(claim).data)

@@ -8,7 +8,7 @@ that calls a service.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,11 +29,9 @@ RowT = TypeVar("RowT", bound=models.Model)
 
 def acting_officer(request: HttpRequest) -> User:
     """The user behind an admin request; the site lets in nobody but officers (and superusers)."""
-    from dkp.accounts.models import User
-
     user = request.user
-    assert isinstance(user, User), "the admin site only admits signed-in users"
-    return user
+    assert user.is_authenticated, "the admin site only admits signed-in users"
+    return cast("User", user)
 
 
 def adopt(form_instance: models.Model, saved: models.Model) -> None:

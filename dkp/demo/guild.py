@@ -6,7 +6,7 @@ ledger, claims and a transfer through the character services. Recruitment is wri
 until its services exist. The same seed gives the same guild; ``demo_guild_exists()`` lets the
 command load it once.
 
-``DEMO_PERSONAS`` names the people the demo sign-in page offers, one for each kind of visitor.
+The people it makes for the demo sign-in page to offer are named in ``dkp.web.demo.DEMO_PERSONAS``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, CharacterTag, EqClass
-from dkp.characters.services import approve_claim, request_claim, transfer_character
+from dkp.characters.services import request_claim
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.roles import GUILD_MEMBERS, RoleGroup
@@ -45,6 +45,7 @@ from dkp.points.models import DkpPool, PointAdjustment, PointEntry, PriceRule, U
 from dkp.points.services import adjust_points, apply_decay
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.models import Event, MissedTickRequest, Raid, RaidTick
+from dkp.raids.ownership import approve_claim, transfer_character
 from dkp.raids.services import Attendee, create_raid, record_tick
 from dkp.recruitment.models import (
     ApplicationComment,
@@ -65,15 +66,6 @@ TIME_ZONE = "America/New_York"
 DEMO_MARKER_USERNAME = "zelroso"
 DEMO_MARKER_DISCORD_ID = "412093845760917505"
 
-DEMO_PERSONAS: list[tuple[str, str, str]] = [
-    ("zelroso", "Officer", "Zel leads the raids: ticks, loot, adjustments, claims and decisions on applicants."),
-    ("kalwyna", "Recruiter", "Kally runs recruitment: moves applications to voting and trial, officer-only notes."),
-    ("bytewyrm", "Developer", "byte scripts against the API and keeps an eye on the Discord sync log."),
-    ("loradino", "Member", "Lora almost never misses a raid: about 90% attendance and a healthy balance."),
-    ("drapyr", "Member", "Drapyr shows up about one night in five, so his balance is thin."),
-    ("iljax", "Applicant", "Iljax applied a week ago; the members are voting on it."),
-    ("wanderingbard", "Guest", "Just looking around, and may apply."),
-]
 
 RAID_WEEKS = 13
 RAID_HOUR = 20  # 8 pm in the guild's time zone

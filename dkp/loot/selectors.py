@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from dkp.core.errors import InvalidInput, NotFound
@@ -38,10 +38,18 @@ def bid_history(*, auction: Auction, viewer: User) -> QuerySet[BidHistory]:
     return rows if can(viewer, Capability.MANAGE_GUILD) else rows.filter(user=viewer)
 
 
+def held_by_other_bids(*, user_id: int, pool_id: int, excluding_auction_id: int | None) -> int:
+    """Points the user's live bids hold on open auctions in the pool, other than the one named."""
+    bids = ItemBid.objects.filter(
+        user_id=user_id, status=BidStatus.LIVE, auction__pool_id=pool_id, auction__status=AuctionStatus.OPEN
+    )
+    if excluding_auction_id is not None:
+        bids = bids.exclude(auction_id=excluding_auction_id)
+    return int(bids.aggregate(total=Sum("amount"))["total"] or 0)
+
+
 def available_balance(*, user_id: int, pool_id: int, excluding_auction_id: int | None = None) -> int:
     """Balance in the pool minus the user's live bids on other open auctions in that pool."""
-    from dkp.loot.services import held_by_other_bids
-
     balance = UserPointsSummary.objects.filter(user_id=user_id, pool_id=pool_id).values_list("balance", flat=True)
     held = held_by_other_bids(user_id=user_id, pool_id=pool_id, excluding_auction_id=excluding_auction_id)
     return int(balance.first() or 0) - held

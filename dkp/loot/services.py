@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from dkp.characters.models import Character, CharacterTag
@@ -43,8 +43,15 @@ from dkp.loot.models import (
     ItemBid,
     LootDistribution,
 )
+from dkp.loot.selectors import held_by_other_bids
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
-from dkp.points.services import debit_loot, locked_summary, require_whole_points, reverse_entry_in_transaction
+from dkp.points.services import (
+    Cause,
+    debit_loot,
+    locked_summary,
+    require_whole_points,
+    reverse_entry_in_transaction,
+)
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -95,7 +102,14 @@ def award_loot_in_transaction(
         awarded_at=awarded_at or timezone.now(),
     )
     if price > 0:
-        debit_loot(distribution=distribution, actor=actor)
+        debit_loot(
+            user=winner,
+            pool=pool,
+            price=price,
+            character_name=character_name,
+            cause=Cause(memo=str(item.name), occurred_at=distribution.awarded_at, loot_id=distribution.pk),
+            actor=actor,
+        )
     return distribution
 
 
@@ -363,16 +377,6 @@ def record_auction_post(*, auction_id: int, channel_id: str, message_id: str, di
 
 
 # --- bidding -------------------------------------------------------------------------------------
-
-
-def held_by_other_bids(*, user_id: int, pool_id: int, excluding_auction_id: int | None) -> int:
-    """Points the user's live bids hold on open auctions in the pool, other than the one named."""
-    bids = ItemBid.objects.filter(
-        user_id=user_id, status=BidStatus.LIVE, auction__pool_id=pool_id, auction__status=AuctionStatus.OPEN
-    )
-    if excluding_auction_id is not None:
-        bids = bids.exclude(auction_id=excluding_auction_id)
-    return int(bids.aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def _bidding_character(user: User, character_name: str | None) -> tuple[str, str | None]:
@@ -845,3 +849,10 @@ def award_loot_batch(
         except GuildError as error:
             raise type(error)(f"Row {number} ({character.name}): {error.message}", code=error.code) from None
     return awards
+
+
+def reverse_loot_entry(entry: PointEntry, actor: User | None, reason: str) -> PointEntry:
+    """The ledger's reversal of a loot charge: the award it belongs to is taken back with it."""
+    assert entry.loot_id is not None  # the ledger's constraint: a loot entry points at its award
+    reverse_distribution(distribution=LootDistribution.objects.get(pk=entry.loot_id), actor=actor, reason=reason)
+    return PointEntry.objects.get(reverses=entry)

@@ -1,32 +1,22 @@
-"""API doors for points: pools and their standings, events, and officers' point adjustments."""
+"""API doors for points: pools and officers' point adjustments (a pool's standings: ``dkp.standings.api``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import django_filters
-from django.core.cache import cache
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dkp.accounts.models import User
-from dkp.characters.models import EqClass
 from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
-from dkp.core.roles import Capability, RoleGroup
+from dkp.core.roles import Capability
 from dkp.points import pools, services
-from dkp.points.models import DkpPool, PointAdjustment, UserPointsSummary
-from dkp.points.selectors import (
-    STANDINGS_CACHE_SECONDS,
-    STANDINGS_ORDERINGS,
-    standings_cache_key,
-    standings_table,
-)
-from dkp.raids.models import Event
+from dkp.points.models import DkpPool, PointAdjustment
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -54,52 +44,6 @@ class PoolSerializer(serializers.ModelSerializer[DkpPool]):
             "bid_increment": {"min_value": 0, "max_value": 1_000_000},
             "decay_floor": {"min_value": 0, "max_value": 1_000_000},
         }
-
-
-class StandingSerializer(serializers.ModelSerializer[UserPointsSummary]):
-    username = serializers.CharField(source="user.username", read_only=True)
-    name = serializers.CharField(source="user.name", read_only=True)
-    role_group = serializers.CharField(source="user.role_group", read_only=True)
-    main_character = serializers.CharField(source="user.main_character.name", read_only=True, allow_null=True)
-    eq_class = serializers.CharField(source="user.main_character.eq_class", read_only=True, allow_null=True)
-    attendance_30 = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
-    attendance_60 = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
-    attendance_90 = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
-    attendance_lifetime = serializers.DecimalField(
-        max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True
-    )
-
-    class Meta:
-        model = UserPointsSummary
-        fields = [
-            "user",
-            "username",
-            "name",
-            "role_group",
-            "main_character",
-            "eq_class",
-            "balance",
-            "earned",
-            "spent",
-            "adjusted",
-            "decayed",
-            "lifetime_earned",
-            "attendance_30",
-            "attendance_60",
-            "attendance_90",
-            "attendance_lifetime",
-        ]
-        read_only_fields = fields
-
-
-class EventSerializer(serializers.ModelSerializer[Event]):
-    pool_name = serializers.CharField(source="pool.name", read_only=True)
-    default_tick_value = StrictIntegerField(min_value=1, max_value=100_000)
-
-    class Meta:
-        model = Event
-        fields = ["id", "pool", "pool_name", "name", "default_tick_value", "is_active"]
-        read_only_fields = ["id", "pool_name", "is_active"]
 
 
 class AdjustmentSerializer(serializers.ModelSerializer[PointAdjustment]):
@@ -157,62 +101,6 @@ class PoolViewSet(
         payload.is_valid(raise_exception=True)
         pool = pools.update_pool(pool=pool, actor=acting_user(request), **payload.validated_data)
         return Response(PoolSerializer(pool).data)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("class", str, enum=EqClass.values, description="Main character's class."),
-            OpenApiParameter("role", str, enum=RoleGroup.values, description="Role group."),
-            OpenApiParameter("ordering", str, enum=list(STANDINGS_ORDERINGS), description="Sort; balance first."),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
-        ],
-        responses={200: StandingSerializer(many=True), **ERROR_RESPONSES},
-    )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def standings(self, request: Request, pk: str) -> Response:
-        """The pool's standings with attendance, filtered by class and role group."""
-        params = request.query_params
-        order = params.get("ordering", "balance")
-        pool = self.get_object()
-        # Every reader gets the same answer until the standings change: cached under a key that
-        # changes with each ledger write and attendance refresh (see the standings page).
-        key = standings_cache_key(pool=pool, variant=f"api:{request.build_absolute_uri()}")
-        cached = cache.get(key)
-        if cached is not None:
-            return Response(cached)
-        rows = standings_table(
-            pool=pool,
-            eq_class=params.get("class", ""),
-            role_group=params.get("role", ""),
-            order=order if order in STANDINGS_ORDERINGS else "balance",
-        )
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
-        response = self.get_paginated_response(StandingSerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
-        cache.set(key, response.data, STANDINGS_CACHE_SECONDS)
-        return response
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: EventSerializer(many=True), **ERROR_RESPONSES}),
-    create=extend_schema(responses={201: EventSerializer, **ERROR_RESPONSES}),
-)
-class EventViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Event]):
-    """Kinds of raid in a pool, with their usual points per tick."""
-
-    permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
-    serializer_class = EventSerializer
-    filterset_fields = ["pool", "is_active"]
-    ordering_fields = ["name", "created_at"]
-
-    def get_queryset(self) -> QuerySet[Event]:
-        return Event.objects.select_related("pool").order_by("name")
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payload = EventSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        event = pools.create_event(actor=acting_user(request), **payload.validated_data)
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
 class AdjustmentFilter(django_filters.FilterSet):

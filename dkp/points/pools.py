@@ -13,7 +13,6 @@ from dkp.points.models import DkpPool
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.raids.models import Event
 
 # The settings officers may change on a pool, in the order the API shows them.
 POOL_FIELDS = (
@@ -80,18 +79,3 @@ def update_pool(*, pool: DkpPool, actor: User, **changes: Any) -> DkpPool:
     if changes:
         pool.save(update_fields=[*changes, "updated_at"])
     return pool
-
-
-@transaction.atomic
-def create_event(*, pool: DkpPool, name: str, default_tick_value: int, actor: User) -> Event:
-    from dkp.raids.models import Event
-
-    require(actor, Capability.MANAGE_GUILD)
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("An event needs a name.", code="name_required")
-    if isinstance(default_tick_value, bool) or not isinstance(default_tick_value, int) or default_tick_value < 1:
-        raise InvalidInput("Points per tick must be a whole number of at least 1.", code="invalid_amount")
-    if Event.objects.filter(pool=pool, name__iexact=name).exists():
-        raise Conflict(f"{pool.name} already has an event named {name}.", code="duplicate_event")
-    return Event.objects.create(pool=pool, name=name, default_tick_value=default_tick_value)

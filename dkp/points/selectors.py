@@ -5,16 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
-
-if TYPE_CHECKING:
-    from dkp.raids.models import MemberAttendanceSummary
 
 SUMMARY_COLUMNS = ("earned", "spent", "adjusted", "decayed", "balance", "lifetime_earned")
 
@@ -110,88 +106,6 @@ def summary_differences() -> list[SummaryDifference]:
     return differences
 
 
-STANDINGS_ORDERINGS = {
-    "name": ("user__display_name", "user__username"),
-    "class": ("user__main_character__eq_class", "user__display_name"),
-    "balance": ("-balance", "user__username"),
-    "earned": ("-earned", "user__username"),
-    "spent": ("-spent", "user__username"),
-    "lifetime": ("-lifetime_earned", "user__username"),
-    "att30": ("-attendance_30", "-balance"),
-    "att60": ("-attendance_60", "-balance"),
-    "att90": ("-attendance_90", "-balance"),
-    "attlife": ("-attendance_lifetime", "-balance"),
-}
-
-
-def standings_cache_key(*, pool: DkpPool, variant: str) -> str:
-    """A cache key for a rendering of the pool's standings that changes whenever they change.
-
-    It carries the number of summary rows, the last summary write and the last attendance
-    refresh of the pool, so any ledger write or refresh makes a new key; ``variant`` is what else
-    the rendering depends on (filters, sort, page). Names and roles are not in it: a rename shows
-    when the cached rendering expires (a minute at most, see ``STANDINGS_CACHE_SECONDS``).
-    """
-    import hashlib
-
-    from django.db.models import Count, Max
-
-    from dkp.raids.models import MemberAttendanceSummary
-
-    points = UserPointsSummary.objects.filter(pool=pool).aggregate(rows=Count("id"), last=Max("updated_at"))
-    attendance = MemberAttendanceSummary.objects.filter(pool=pool).aggregate(last=Max("computed_at"))
-    version = f"{points['rows']}:{points['last']}:{attendance['last']}:{variant}"
-    return f"standings:{pool.pk}:" + hashlib.sha256(version.encode()).hexdigest()[:32]
-
-
-STANDINGS_CACHE_SECONDS = 60
-
-
-def standings_table(
-    *, pool: DkpPool, eq_class: str = "", role_group: str = "", order: str = "balance"
-) -> QuerySet[UserPointsSummary]:
-    """The standings page: members with their main, points and attendance in the pool, one query.
-
-    Attendance comes from the member attendance summaries for the same pool, joined once (a LEFT
-    JOIN, not a subquery per column per row); a member with no summary yet shows 0%.
-    """
-    from django.db.models import FilteredRelation
-
-    def percent(column: str) -> Coalesce:
-        return Coalesce(
-            F(f"pool_attendance__{column}"),
-            Value(Decimal(0)),
-            output_field=DecimalField(max_digits=5, decimal_places=2),
-        )
-
-    rows = (
-        standings(pool=pool)
-        # Only what the page and the API show: hydrating every timestamp of three models per row
-        # was most of the time spent on a 500-member pool.
-        .only(
-            *("user_id", "pool_id", "balance", "earned", "spent", "adjusted", "decayed", "lifetime_earned"),
-            *("user__username", "user__display_name", "user__discord_username", "user__role_group"),
-            *("user__main_character__name", "user__main_character__eq_class"),
-        )
-        .annotate(
-            pool_attendance=FilteredRelation(
-                "user__attendance_summaries", condition=Q(user__attendance_summaries__pool=pool)
-            )
-        )
-        .annotate(
-            attendance_30=percent("percent_30"),
-            attendance_60=percent("percent_60"),
-            attendance_90=percent("percent_90"),
-            attendance_lifetime=percent("percent_lifetime"),
-        )
-    )
-    if eq_class:
-        rows = rows.filter(user__main_character__eq_class=eq_class)
-    if role_group:
-        rows = rows.filter(user__role_group=role_group)
-    return rows.order_by(*STANDINGS_ORDERINGS.get(order, STANDINGS_ORDERINGS["balance"]))
-
-
 def _daily_sums(*, user_id: int, pool_id: int | None = None) -> Iterable[Mapping[str, Any]]:
     """The user's net points per pool per day (in the active time zone), summed in SQL."""
     from django.db.models.functions import TruncDate
@@ -251,37 +165,3 @@ def pool_named(name: str = "") -> DkpPool:
     raise InvalidInput(
         f"There is no pool named {wanted!r}; the pools are: {', '.join(p.name for p in pools)}.", code="unknown_pool"
     )
-
-
-@dataclass(frozen=True)
-class PoolPoints:
-    """One pool of a member's points: the summary, what they may still bid, and their attendance there."""
-
-    pool: DkpPool
-    summary: UserPointsSummary
-    available: int
-    attendance: MemberAttendanceSummary | None
-
-
-def member_points(*, user_id: int) -> list[PoolPoints]:
-    """Every pool the user has points in, by pool name, with the available balance and attendance.
-
-    A few queries per pool (the available balance looks at live bids); members hold points in a few pools.
-    """
-    from dkp.loot.selectors import available_balance
-    from dkp.raids.models import MemberAttendanceSummary
-
-    summaries = list(UserPointsSummary.objects.filter(user_id=user_id).select_related("pool").order_by("pool__name"))
-    attendance = {
-        row.pool_id: row
-        for row in MemberAttendanceSummary.objects.filter(user_id=user_id, pool_id__in=[s.pool_id for s in summaries])
-    }
-    return [
-        PoolPoints(
-            pool=summary.pool,
-            summary=summary,
-            available=available_balance(user_id=user_id, pool_id=summary.pool_id),
-            attendance=attendance.get(summary.pool_id),
-        )
-        for summary in summaries
-    ]

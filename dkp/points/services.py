@@ -1,12 +1,15 @@
 """Writes to the points ledger. Each public function is one transaction.
 
-The ledger primitives (``credit_attendance``, ``debit_loot``, ...) are also called from inside
-other domains' services (raids, loot, characters), whose transaction they then join.
+The ledger takes plain facts: credit these users this many points in this pool, for this cause,
+dated then (``credit_attendance``, ``debit_loot``, ``adjust_points``, ``apply_decay``). It knows
+nothing of ticks or auctions: raids and loot call it from inside their own services, whose
+transaction the primitives then join, and hand it ids to keep as references.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,8 +23,6 @@ from dkp.points.models import DkpPool, EntryKind, PointAdjustment, PointEntry, U
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.loot.models import LootDistribution
-    from dkp.raids.models import RaidTick
 
 
 def require_whole_points(amount: object, *, what: str = "amount", allow_negative: bool = True) -> int:
@@ -62,159 +63,138 @@ def _apply_to_summary(summary: UserPointsSummary, *, bucket: str, amount: int, o
     summary.balance += amount
 
 
-def _post(
-    *,
-    user: User,
-    pool: DkpPool,
-    amount: int,
-    kind: EntryKind,
-    actor: User | None,
-    character_name: str = "",
-    occurred_at: dt.datetime | None = None,
-    memo: str = "",
-    tick: RaidTick | None = None,
-    loot: LootDistribution | None = None,
-    adjustment: PointAdjustment | None = None,
-    reverses: PointEntry | None = None,
-    summary: UserPointsSummary | None = None,
-) -> PointEntry:
-    """Write one ledger entry and move the summary with it. Must run inside a transaction."""
-    summary = summary or locked_summary(user=user, pool=pool)
+@dataclass(frozen=True)
+class Cause:
+    """Why an entry is written, for the record: a memo, when it happened in the guild, and what it
+    points at (a tick or a loot award, by id). The ledger keeps these as facts and asks nothing of them."""
+
+    memo: str
+    occurred_at: dt.datetime | None = None
+    tick_id: int | None = None
+    loot_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Line:
+    user_id: int
+    pool_id: int
+    amount: int
+    kind: str
+    character_name: str
+    cause: Cause
+    adjustment_id: int | None = None
+    reverses: PointEntry | None = None
+
+
+def _post(line: _Line, *, actor: User | None, summary: UserPointsSummary) -> PointEntry:
+    """Write one ledger entry and move its (locked) summary with it. Must run inside a transaction."""
     entry = PointEntry.objects.create(
-        user=user,
-        pool=pool,
-        amount=amount,
-        kind=kind,
-        character_name=character_name,
-        occurred_at=occurred_at or timezone.now(),
-        memo=memo[:300],
-        tick=tick,
-        loot=loot,
-        adjustment=adjustment,
-        reverses=reverses,
+        user_id=line.user_id,
+        pool_id=line.pool_id,
+        amount=line.amount,
+        kind=line.kind,
+        character_name=line.character_name,
+        occurred_at=line.cause.occurred_at or timezone.now(),
+        memo=line.cause.memo[:300],
+        tick_id=line.cause.tick_id,
+        loot_id=line.cause.loot_id,
+        adjustment_id=line.adjustment_id,
+        reverses=line.reverses,
         created_by=actor,
     )
-    bucket = reverses.kind if reverses is not None else kind
-    original = reverses.amount if reverses is not None else amount
-    _apply_to_summary(summary, bucket=bucket, amount=amount, original_amount=original)
+    reverses = line.reverses
+    bucket = reverses.kind if reverses is not None else line.kind
+    original = reverses.amount if reverses is not None else line.amount
+    _apply_to_summary(summary, bucket=bucket, amount=line.amount, original_amount=original)
     summary.save(update_fields=["earned", "spent", "adjusted", "decayed", "balance", "lifetime_earned", "updated_at"])
     return entry
 
 
-def has_live_tick_credit(*, user: User, tick: RaidTick) -> bool:
+def has_live_tick_credit(*, user_id: int, tick_id: int) -> bool:
     """Whether the user already holds an unreversed attendance credit for this tick."""
-    return PointEntry.objects.filter(user=user, tick=tick, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True).exists()
+    return PointEntry.objects.filter(
+        user_id=user_id, tick_id=tick_id, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True
+    ).exists()
 
 
-def credit_attendance(*, user: User, tick: RaidTick, character_name: str, actor: User | None) -> PointEntry | None:
-    """Credit a tick's value to a user once, however many of their characters were there.
-
-    Returns None when the user already holds a live credit for the tick. Joins the caller's
-    transaction; the summary lock taken first makes the check-then-write safe.
-    """
-    pool = tick.raid.event.pool
-    summary = locked_summary(user=user, pool=pool)
-    if has_live_tick_credit(user=user, tick=tick):
-        return None
-    return _post(
-        user=user,
-        pool=pool,
-        amount=tick.value,
-        kind=EntryKind.ATTENDANCE,
-        actor=actor,
-        character_name=character_name,
-        occurred_at=tick.occurred_at,
-        memo=f"{tick.raid.event.name}: {tick.description or 'tick'}",
-        tick=tick,
-        summary=summary,
-    )
-
-
-@transaction.atomic
-def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
-    """Credit everyone with a claimed character at the tick who has not been credited for it.
+def credit_attendance(
+    *, pool: DkpPool, amount: int, credits: Mapping[int, str], cause: Cause, actor: User | None
+) -> list[PointEntry]:
+    """Credit ``amount`` to each user in ``credits`` (user id -> the character name to record), once
+    per tick: a user who already holds a live credit for ``cause.tick_id`` is skipped.
 
     A raid night credits dozens of members at once, so this works in a fixed number of queries:
-    the summaries are locked together (in user order, so concurrent ticks cannot deadlock),
-    the entries written in one insert and the summaries moved by one UPDATE.
+    the summaries are locked together (in user order, so concurrent ticks cannot deadlock), the
+    entries written in one insert and the summaries moved by one UPDATE. Joins the caller's
+    transaction (the raids service that took the attendance).
     """
-    from dkp.raids.models import RaidAttendance
-
-    pool = tick.raid.event.pool
-    first_character: dict[int, str] = {}
-    present = RaidAttendance.objects.filter(tick=tick, user__isnull=False).order_by("character_name")
-    for user_id, character_name in present.values_list("user_id", "character_name"):
-        first_character.setdefault(user_id, character_name)
-    if not first_character:
+    if cause.tick_id is None:
+        raise ValueError("an attendance credit points at its tick")
+    amount = require_whole_points(amount, what="tick value", allow_negative=False)
+    if not credits:
         return []
     UserPointsSummary.objects.bulk_create(
-        [UserPointsSummary(user_id=user_id, pool=pool) for user_id in first_character], ignore_conflicts=True
+        [UserPointsSummary(user_id=user_id, pool=pool) for user_id in credits], ignore_conflicts=True
     )
-    # Lock the rows in user order, so concurrent ticks cannot deadlock.
     list(
         UserPointsSummary.objects.select_for_update()
-        .filter(pool=pool, user_id__in=first_character)
+        .filter(pool=pool, user_id__in=credits)
         .order_by("user_id")
         .values_list("pk", flat=True)
     )
     already = set(
         PointEntry.objects.filter(
-            tick=tick, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True, user_id__in=first_character
+            tick_id=cause.tick_id, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True, user_id__in=credits
         ).values_list("user_id", flat=True)
     )
-    memo = f"{tick.raid.event.name}: {tick.description or 'tick'}"
     entries = PointEntry.objects.bulk_create(
         PointEntry(
             user_id=user_id,
             pool=pool,
-            amount=tick.value,
+            amount=amount,
             kind=EntryKind.ATTENDANCE,
             character_name=character_name,
-            occurred_at=tick.occurred_at,
-            memo=memo,
-            tick=tick,
+            occurred_at=cause.occurred_at or timezone.now(),
+            memo=cause.memo[:300],
+            tick_id=cause.tick_id,
             created_by=actor,
         )
-        for user_id, character_name in first_character.items()
+        for user_id, character_name in credits.items()
         if user_id not in already
     )
-    # Everyone credited gets the same value, so one UPDATE moves every summary: a bulk_update would
+    # Everyone credited gets the same amount, so one UPDATE moves every summary: a bulk_update would
     # write a CASE per row for each column, most of a 72-character dump's ingest time.
     if entries:
         UserPointsSummary.objects.filter(pool=pool, user_id__in=[entry.user_id for entry in entries]).update(
-            earned=F("earned") + tick.value,
-            lifetime_earned=F("lifetime_earned") + tick.value,
-            balance=F("balance") + tick.value,
+            earned=F("earned") + amount,
+            lifetime_earned=F("lifetime_earned") + amount,
+            balance=F("balance") + amount,
             updated_at=timezone.now(),
         )
     return entries
 
 
-def debit_loot(*, distribution: LootDistribution, actor: User | None) -> PointEntry:
+def debit_loot(
+    *, user: User, pool: DkpPool, price: int, character_name: str, cause: Cause, actor: User | None
+) -> PointEntry:
     """Charge a loot price. Refuses a price above the winner's balance: loot never goes below zero.
 
-    Joins the caller's transaction (the loot service that created the distribution).
+    Joins the caller's transaction (the loot service that made the award).
     """
-    price = require_whole_points(distribution.price, what="price", allow_negative=False)
-    summary = locked_summary(user=distribution.user, pool=distribution.pool)
+    if cause.loot_id is None:
+        raise ValueError("a loot charge points at its award")
+    price = require_whole_points(price, what="price", allow_negative=False)
+    summary = locked_summary(user=user, pool=pool)
     if price > summary.balance:
         raise Conflict(
-            f"{distribution.user.name} has {summary.balance} points in {distribution.pool.name}; "
+            f"{user.name} has {summary.balance} points in {pool.name}; "
             f"a price of {price} would take the balance below zero.",
             code="insufficient_balance",
         )
-    return _post(
-        user=distribution.user,
-        pool=distribution.pool,
-        amount=-price,
-        kind=EntryKind.LOOT,
-        actor=actor,
-        character_name=distribution.character_name,
-        occurred_at=distribution.awarded_at,
-        memo=str(distribution.item.name),
-        loot=distribution,
-        summary=summary,
+    line = _Line(
+        user_id=user.pk, pool_id=pool.pk, amount=-price, kind=EntryKind.LOOT, character_name=character_name, cause=cause
     )
+    return _post(line, actor=actor, summary=summary)
 
 
 @transaction.atomic
@@ -230,16 +210,16 @@ def adjust_points(*, user: User, pool: DkpPool, amount: int, reason: str, actor:
         user=user, pool=pool, amount=amount, reason=reason[:300], created_by=actor
     )
     character = user.main_character
-    _post(
-        user=user,
-        pool=pool,
+    line = _Line(
+        user_id=user.pk,
+        pool_id=pool.pk,
         amount=amount,
         kind=EntryKind.ADJUSTMENT,
-        actor=actor,
         character_name=character.name if character else "",
-        memo=reason,
-        adjustment=adjustment,
+        cause=Cause(memo=reason),
+        adjustment_id=adjustment.pk,
     )
+    _post(line, actor=actor, summary=locked_summary(user=user, pool=pool))
     return adjustment
 
 
@@ -289,58 +269,62 @@ def apply_decay(
             continue
         lines.append(DecayLine(summary.user_id, summary.user.name, summary.balance, amount))
         if not dry_run:
-            _post(
-                user=summary.user,
-                pool=pool,
+            line = _Line(
+                user_id=summary.user_id,
+                pool_id=pool.pk,
                 amount=-amount,
                 kind=EntryKind.DECAY,
-                actor=actor,
-                occurred_at=at,
-                memo=f"{percent}% decay (floor {floor})",
-                summary=summary,
+                character_name="",
+                cause=Cause(memo=f"{percent}% decay (floor {floor})", occurred_at=at),
             )
+            _post(line, actor=actor, summary=summary)
     return lines
 
 
 def reverse_entry_in_transaction(*, entry: PointEntry, actor: User | None, reason: str) -> PointEntry:
-    """Reverse one entry inside the caller's transaction."""
+    """Reverse one entry inside the caller's transaction: an equal and opposite entry, dated now."""
     entry = PointEntry.objects.select_related("user", "pool").get(pk=entry.pk)
     if entry.kind == EntryKind.REVERSAL:
         raise InvalidInput("A reversal cannot itself be reversed; make a new entry instead.", code="cannot_reverse")
     summary = locked_summary(user=entry.user, pool=entry.pool)
     if PointEntry.objects.filter(reverses=entry).exists():
         raise Conflict(f"Entry {entry.pk} has already been reversed.", code="already_reversed")
-    return _post(
-        user=entry.user,
-        pool=entry.pool,
+    line = _Line(
+        user_id=entry.user_id,
+        pool_id=entry.pool_id,
         amount=-entry.amount,
         kind=EntryKind.REVERSAL,
-        actor=actor,
         character_name=entry.character_name,
-        occurred_at=timezone.now(),
-        memo=reason or f"reverses entry {entry.pk}",
-        tick=entry.tick,
-        loot=entry.loot,
-        adjustment=entry.adjustment,
+        cause=Cause(memo=reason or f"reverses entry {entry.pk}", tick_id=entry.tick_id, loot_id=entry.loot_id),
+        adjustment_id=entry.adjustment_id,
         reverses=entry,
-        summary=summary,
     )
+    return _post(line, actor=actor, summary=summary)
+
+
+# Some entries are the ledger's half of another domain's record: a loot charge belongs to a loot award,
+# which must be marked reversed with it. The domain that writes such entries registers how to reverse
+# them when its app loads (``LootConfig.ready``), so the ledger reverses them without knowing loot.
+Reverser = Callable[[PointEntry, "User | None", str], PointEntry]
+_REVERSERS: dict[str, Reverser] = {}
+
+
+def register_reverser(kind: str, reverser: Reverser) -> None:
+    """Route the reversal of entries of ``kind`` to the domain that owns what they record."""
+    _REVERSERS[kind] = reverser
 
 
 @transaction.atomic
 def reverse_entry(*, entry: PointEntry, actor: User | None, reason: str) -> PointEntry:
-    """Cancel an entry with an equal and opposite one. Loot reversals go through the loot service."""
+    """Cancel an entry with an equal and opposite one; entries another domain owns go through it."""
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A reversal needs a reason.", code="reason_required")
-    if entry.kind == EntryKind.LOOT:
-        from dkp.loot.services import reverse_distribution
-
-        assert entry.loot is not None
-        reverse_distribution(distribution=entry.loot, actor=actor, reason=reason)
-        return PointEntry.objects.get(reverses=entry)
+    reverser = _REVERSERS.get(entry.kind)
+    if reverser is not None:
+        return reverser(entry, actor, reason)
     return reverse_entry_in_transaction(entry=entry, actor=actor, reason=reason)
 
 

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, ERROR_SERIALIZER, acting_user
 from dkp.core.errors import InvalidInput
 from dkp.core.roles import Capability
+from dkp.points.api import StrictIntegerField
 from dkp.points.models import DkpPool
 from dkp.raids import ingest, services
 from dkp.raids.guild_dump import import_guild_dump
@@ -317,3 +318,36 @@ class GuildDumpViewSet(viewsets.GenericViewSet[Any]):
                 "unchanged": result.unchanged,
             }
         )
+
+
+class EventSerializer(serializers.ModelSerializer[Event]):
+    pool_name = serializers.CharField(source="pool.name", read_only=True)
+    default_tick_value = StrictIntegerField(min_value=1, max_value=100_000)
+
+    class Meta:
+        model = Event
+        fields = ["id", "pool", "pool_name", "name", "default_tick_value", "is_active"]
+        read_only_fields = ["id", "pool_name", "is_active"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: EventSerializer(many=True), **ERROR_RESPONSES}),
+    create=extend_schema(responses={201: EventSerializer, **ERROR_RESPONSES}),
+)
+class EventViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Event]):
+    """Kinds of raid in a pool, with their usual points per tick."""
+
+    permission_classes = API_PERMISSIONS
+    parser_classes = [JSONParser]
+    serializer_class = EventSerializer
+    filterset_fields = ["pool", "is_active"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Event]:
+        return Event.objects.select_related("pool").order_by("name")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = EventSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = services.create_event(actor=acting_user(request), **payload.validated_data)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)

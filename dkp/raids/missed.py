@@ -16,7 +16,8 @@ from django.utils import timezone
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.models import RequestStatus
 from dkp.core.roles import Capability, can, require
-from dkp.points.services import credit_attendance, has_live_tick_credit
+from dkp.points.services import has_live_tick_credit
+from dkp.raids.credits import credit_user
 from dkp.raids.models import MissedTickRequest, RaidAttendance, RaidTick
 from dkp.raids.tasks import refresh_attendance_after_commit
 
@@ -63,7 +64,8 @@ def request_missed_tick(*, tick: RaidTick, character: Character, evidence: str, 
         raise Conflict(f"{character.name} is already in this tick's attendance.", code="already_present")
     # The rule the raid page offers "I was there" by; a member credited another way (a claim) is refused too.
     seen = RaidAttendance.objects.filter(tick=tick, user=requester)
-    if not may_ask_for_missed_tick(user=requester, attendance=seen) or has_live_tick_credit(user=requester, tick=tick):
+    credited = has_live_tick_credit(user_id=requester.pk, tick_id=tick.pk)
+    if credited or not may_ask_for_missed_tick(user=requester, attendance=seen):
         raise Conflict("You were already credited for this tick.", code="already_credited")
     if MissedTickRequest.objects.filter(tick=tick, user=requester, status=RequestStatus.PENDING).exists():
         raise _duplicate(tick)
@@ -117,7 +119,7 @@ def approve_missed_tick(*, request: MissedTickRequest, actor: User | None, reaso
             "character_level": character.level,
         },
     )
-    credit_attendance(user=request.user, tick=tick, character_name=character.name, actor=actor)
+    credit_user(user=request.user, tick=tick, character_name=character.name, actor=actor)
     _decide(request, status=RequestStatus.APPROVED, actor=actor, reason=(reason or "").strip())
     refresh_attendance_after_commit()
     return request

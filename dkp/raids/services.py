@@ -14,8 +14,9 @@ from django.utils import timezone
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.roles import Capability, require
-from dkp.points.models import EntryKind, PointEntry
-from dkp.points.services import credit_tick, reverse_entry_in_transaction
+from dkp.points.models import DkpPool, EntryKind, PointEntry
+from dkp.points.services import reverse_entry_in_transaction
+from dkp.raids.credits import credit_tick
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 if TYPE_CHECKING:
@@ -254,3 +255,16 @@ def delete_tick(*, tick: RaidTick, actor: User | None, reason: str = "") -> None
     else:
         tick.delete()
     refresh_attendance_after_commit()
+
+
+@transaction.atomic
+def create_event(*, pool: DkpPool, name: str, default_tick_value: int, actor: User) -> Event:
+    require(actor, Capability.MANAGE_GUILD)
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("An event needs a name.", code="name_required")
+    if isinstance(default_tick_value, bool) or not isinstance(default_tick_value, int) or default_tick_value < 1:
+        raise InvalidInput("Points per tick must be a whole number of at least 1.", code="invalid_amount")
+    if Event.objects.filter(pool=pool, name__iexact=name).exists():
+        raise Conflict(f"{pool.name} already has an event named {name}.", code="duplicate_event")
+    return Event.objects.create(pool=pool, name=name, default_tick_value=default_tick_value)

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, EqClass
-from dkp.characters.services import transfer_character
 from dkp.core.roles import RoleGroup
 from dkp.points.models import DkpPool
 from dkp.raids.models import Event, Raid, RaidTick
+from dkp.raids.ownership import transfer_character
 from dkp.raids.services import Attendee, create_raid, record_tick
 
 TICK_VALUE = 10

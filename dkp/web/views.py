@@ -25,18 +25,13 @@ from dkp.core.http import HtmxHttpRequest
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
-from dkp.points.selectors import (
-    STANDINGS_CACHE_SECONDS,
-    STANDINGS_ORDERINGS,
-    balances_over_time,
-    standings_cache_key,
-    standings_table,
-    user_ledger,
-)
+from dkp.points.selectors import balances_over_time, user_ledger
 from dkp.raids.missed import missed_ticks_of
 from dkp.raids.models import Raid, RaidAttendance, RaidTick
 from dkp.raids.selectors import raids_with_tick_counts
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
+from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, STANDINGS_ORDERINGS, standings_cache_key, standings_table
+from dkp.web.demo import DEMO_PERSONAS
 
 
 def _pool_from(request: HttpRequest) -> DkpPool | None:
@@ -257,8 +252,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """Sign-in: Discord, and in demo mode a list of demo people to be."""
     personas = []
     if settings.DKP_DEMO:
-        from dkp.demo.guild import DEMO_PERSONAS
-
         users = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in DEMO_PERSONAS])}
         personas = [(users[name], role, blurb) for name, role, blurb in DEMO_PERSONAS if name in users]
     return render(
@@ -273,8 +266,6 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     """Sign in as a seeded demo user. Exists only in demo mode; production settings refuse DKP_DEMO."""
     if not settings.DKP_DEMO:
         raise Http404("The demo sign-in is off.")
-    from dkp.demo.guild import DEMO_PERSONAS
-
     username = request.POST.get("username", "")
     if username not in {p[0] for p in DEMO_PERSONAS}:
         raise Http404("No such demo person.")

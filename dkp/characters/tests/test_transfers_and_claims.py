@@ -5,12 +5,13 @@ import datetime as dt
 import pytest
 
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus, EqClass
-from dkp.characters.services import approve_claim, deny_claim, request_claim, transfer_character
+from dkp.characters.services import deny_claim, request_claim
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
 from dkp.loot.services import award_loot, item_named
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.raids.models import RaidAttendance
+from dkp.raids.ownership import approve_claim, transfer_character
 from dkp.raids.services import Attendee, record_tick
 from dkp.testing.personas import TICK_VALUE, make_character
 

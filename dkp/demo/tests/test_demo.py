@@ -16,7 +16,7 @@ from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus, EqClass
 from dkp.core.models import GuildSettings
 from dkp.core.roles import RoleGroup
-from dkp.demo.guild import DEMO_PERSONAS, GUILD_NAME, TIME_ZONE
+from dkp.demo.guild import GUILD_NAME, TIME_ZONE
 from dkp.eqlog.classes import EQ_CLASSES
 from dkp.eqlog.dumps import is_character_name
 from dkp.eqlog.raid_dump import parse_raid_dump_file_name
@@ -32,6 +32,7 @@ from dkp.recruitment.models import (
     CommentVisibility,
     GuildApplication,
 )
+from dkp.web.demo import DEMO_PERSONAS
 
 
 @pytest.fixture(scope="module")

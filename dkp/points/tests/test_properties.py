@@ -41,7 +41,7 @@ from hypothesis.stateful import (
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterOwnership, EqClass
-from dkp.characters.services import approve_claim, request_claim, transfer_character
+from dkp.characters.services import request_claim
 from dkp.core.errors import Conflict, Forbidden, GuildError, InvalidInput
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, ItemBid, LootDistribution
 from dkp.loot.services import (
@@ -58,6 +58,7 @@ from dkp.points.models import DkpPool, EntryKind, PointEntry, PriceRule, UserPoi
 from dkp.points.selectors import summary_differences
 from dkp.points.services import adjust_points, apply_decay, reverse_entry
 from dkp.raids.models import Event, Raid
+from dkp.raids.ownership import approve_claim, transfer_character
 from dkp.raids.services import Attendee, create_raid, record_tick
 from dkp.testing.personas import make_character, make_user
 

@@ -87,7 +87,7 @@ def test_confirming_saves_the_tick_creates_unclaimed_characters_and_credits_owne
 
 
 def test_unclaimed_attendance_is_credited_when_the_character_is_claimed(guild: Guild) -> None:
-    from dkp.characters.services import transfer_character
+    from dkp.raids.ownership import transfer_character
 
     preview = ingest.preview_dumps(raid=guild.raid, files=[sample(FIRST)], actor=guild.officer)
     tick = ingest.confirm_tick(raid=guild.raid, actor=guild.officer, preview_token=preview.token, value=5)

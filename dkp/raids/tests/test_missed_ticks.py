@@ -79,14 +79,14 @@ def test_approval_queues_an_attendance_refresh_only_after_commit(guild, django_c
 
 
 def test_approval_after_the_character_was_added_by_hand_meanwhile_credits_nothing_more(guild):
-    from dkp.points.services import credit_attendance
+    from dkp.raids.credits import credit_user
 
     pip, tick = guild.poor_member, guild.ticks[3]
     missed = _pips_request(guild)
     RaidAttendance.objects.create(
         tick=tick, character=pip.main_character, user=pip, character_name="Pipperel", character_class="Rogue"
     )
-    credit_attendance(user=pip, tick=tick, character_name="Pipperel", actor=guild.officer)
+    credit_user(user=pip, tick=tick, character_name="Pipperel", actor=guild.officer)
     balance = _balance(guild, pip)
 
     approve_missed_tick(request=missed, actor=guild.officer)

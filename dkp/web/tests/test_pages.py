@@ -9,6 +9,7 @@ from django.urls import reverse
 from dkp.core.models import GuildSettings
 from dkp.loot.services import award_loot, item_named
 from dkp.testing.personas import TICK_VALUE
+from dkp.web.demo import DEMO_PERSONAS
 
 STANDING_ROW = re.compile(
     r'href="/members/(?P<username>[^/]+)/".*?<td class="num strong">(?P<balance>[\d,]+)</td>', re.S
@@ -122,7 +123,6 @@ def test_raid_page_lists_ticks_and_who_was_there(client, guild):
 
 
 def test_demo_sign_in_logs_in_as_a_demo_person(client, guild):
-    from dkp.demo.guild import DEMO_PERSONAS
     from dkp.testing.personas import make_user
 
     username = DEMO_PERSONAS[0][0]
@@ -140,7 +140,6 @@ def test_demo_sign_in_refuses_anyone_who_is_not_a_demo_person(client, guild):
 
 @override_settings(DKP_DEMO=False)
 def test_demo_sign_in_does_not_exist_outside_demo_mode(client, guild):
-    from dkp.demo.guild import DEMO_PERSONAS
     from dkp.testing.personas import make_user
 
     make_user(DEMO_PERSONAS[0][0], "officer")
@@ -151,7 +150,6 @@ def test_demo_sign_in_does_not_exist_outside_demo_mode(client, guild):
 
 
 def test_demo_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, guild):
-    from dkp.demo.guild import DEMO_PERSONAS
     from dkp.testing.personas import make_user
 
     username = DEMO_PERSONAS[0][0]

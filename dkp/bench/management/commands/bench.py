@@ -72,7 +72,7 @@ def _background_work_stays_in_memory() -> None:
     No worker runs during the benchmark: the refresh is measured on its own, and the benchmark
     closes its auctions itself. Without this they would pile up in the broker's folder.
     """
-    from config.celery import app
+    from celery import current_app as app
 
     app.conf.broker_url = "memory://"
     app.conf.task_always_eager = False

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from dkp.accounts.models import User
-from dkp.demo.guild import DEFAULT_SEED, DEMO_PERSONAS, load_demo
+from dkp.demo.guild import DEFAULT_SEED, load_demo
+from dkp.web.demo import DEMO_PERSONAS
 
 
 class Command(BaseCommand):

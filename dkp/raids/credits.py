@@ -1,0 +1,76 @@
+"""Attendance turned into points: raids hands the ledger plain facts (who, how much, for which tick).
+
+Every credit of a tick goes through here, whether the tick was just taken, edited, a missed tick was
+approved or a character that earned attendance unclaimed has found its owner.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dkp.points.models import PointEntry
+from dkp.points.services import Cause, credit_attendance
+from dkp.raids.models import RaidAttendance, RaidTick
+
+if TYPE_CHECKING:
+    from dkp.accounts.models import User
+    from dkp.characters.models import Character
+
+
+def tick_cause(tick: RaidTick) -> Cause:
+    """What a tick's credit records: the event and the tick, dated when the tick was held."""
+    return Cause(
+        memo=f"{tick.raid.event.name}: {tick.description or 'tick'}", occurred_at=tick.occurred_at, tick_id=tick.pk
+    )
+
+
+def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
+    """Credit everyone with a claimed character at the tick who has not been credited for it.
+
+    A user with several characters there is credited once, under their alphabetically first one.
+    Joins the caller's transaction.
+    """
+    first_character: dict[int, str] = {}
+    present = RaidAttendance.objects.filter(tick=tick, user__isnull=False).order_by("character_name")
+    for user_id, character_name in present.values_list("user_id", "character_name"):
+        first_character.setdefault(user_id, character_name)
+    return credit_attendance(
+        pool=tick.raid.event.pool, amount=tick.value, credits=first_character, cause=tick_cause(tick), actor=actor
+    )
+
+
+def credit_user(*, user: User, tick: RaidTick, character_name: str, actor: User | None) -> PointEntry | None:
+    """Credit one user for one tick, unless they already hold a live credit for it."""
+    entries = credit_attendance(
+        pool=tick.raid.event.pool,
+        amount=tick.value,
+        credits={user.pk: character_name},
+        cause=tick_cause(tick),
+        actor=actor,
+    )
+    return entries[0] if entries else None
+
+
+def credit_pending_attendance(*, character: Character, actor: User | None) -> list[PointEntry]:
+    """Give the owner the attendance the character earned while unclaimed, each tick once.
+
+    Rows stay with whoever owned the character at the time; only rows with no user are taken.
+    The credit keeps the tick's own date. Joins the caller's transaction.
+    """
+    owner = character.owner
+    if owner is None:
+        return []
+    pending = list(
+        RaidAttendance.objects.select_for_update(of=("self",))
+        .filter(character=character, user__isnull=True)
+        .select_related("tick__raid__event__pool")
+        .order_by("tick__occurred_at")
+    )
+    entries = []
+    for row in pending:
+        row.user = owner
+        row.save(update_fields=["user"])
+        entry = credit_user(user=owner, tick=row.tick, character_name=row.character_name, actor=actor)
+        if entry is not None:
+            entries.append(entry)
+    return entries
