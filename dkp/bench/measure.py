@@ -53,14 +53,8 @@ from dkp.core.roles import GUILD_MEMBERS, RoleGroup
 from dkp.core.time import guild_zone
 from dkp.eqlog.raid_dump import RAID_LEADER, RaidDumpRow, raid_dump_file_name, write_raid_dump
 from dkp.loot.models import Auction, BidHistory, Channel, ItemBid, LootDistribution
-from dkp.loot.services import (
-    MAX_MINUTES,
-    cancel_auction,
-    close_due_auctions,
-    held_by_other_bids,
-    open_auction,
-    place_bid,
-)
+from dkp.loot.selectors import held_by_other_bids
+from dkp.loot.services import MAX_MINUTES, cancel_auction, close_due_auctions, open_auction, place_bid
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.raids.attendance import refresh_attendance_summaries
