@@ -2,18 +2,18 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.routers import SimpleRouter
 
 from dkp.accounts.api_views import ApiKeyViewSet, MeLedgerView, MeView, UserViewSet
 from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
 from dkp.core.api import not_found
+from dkp.core.routers import GuildRouter
 from dkp.loot.api import AuctionViewSet, ItemViewSet, LootViewSet
 from dkp.points.api import AdjustmentViewSet, EventViewSet, PoolViewSet
 from dkp.raids.api import GuildDumpViewSet, RaidViewSet, TickViewSet
 from dkp.raids.api_missed import MissedTickRequestViewSet
 from dkp.recruitment.api import ApplicationCommentViewSet, ApplicationQuestionViewSet, GuildApplicationViewSet
 
-router = SimpleRouter()
+router = GuildRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("characters", CharacterViewSet, basename="character")
 router.register("claims", ClaimRequestViewSet, basename="claim")

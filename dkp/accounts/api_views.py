@@ -12,6 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,11 +30,18 @@ from dkp.accounts.api import (
 )
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import Forbidden
+from dkp.core.fields import GuildFilterSet
 from dkp.core.roles import Capability, can
 from dkp.points.models import PointEntry, UserPointsSummary
 from dkp.points.selectors import user_ledger
+
+
+class LedgerFilter(GuildFilterSet):
+    class Meta:
+        model = PointEntry
+        fields = ["pool", "kind"]
 
 
 def _people() -> QuerySet[User]:
@@ -62,7 +70,7 @@ class MeLedgerView(ListAPIView[PointEntry]):
     permission_classes = API_PERMISSIONS
     read_capability = None
     serializer_class = PointEntrySerializer
-    filterset_fields = ["pool", "kind"]
+    filterset_class = LedgerFilter
     ordering_fields = ["occurred_at", "amount"]
 
     def get_queryset(self) -> QuerySet[PointEntry]:
@@ -77,7 +85,11 @@ class MeLedgerView(ListAPIView[PointEntry]):
     partial_update=extend_schema(request=RoleGroupSerializer, responses={200: UserSerializer, **ERROR_RESPONSES}),
 )
 class UserViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet[User]
+    WholeNumberLookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[User],
 ):
     """Guild people. Members and above read; officers change role groups."""
 
@@ -114,8 +126,11 @@ class UserViewSet(
         return self.get_paginated_response(PointEntrySerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
 
     def filter_queryset_for(self, entries: QuerySet[PointEntry]) -> QuerySet[PointEntry]:
-        pool = self.request.query_params.get("pool", "")
-        return entries.filter(pool_id=int(pool)) if pool.isdigit() else entries
+        # The same filters as /me/ledger/, so ?pool=² is the same 400 on both.
+        filters = LedgerFilter(self.request.query_params, queryset=entries, request=self.request)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)  # a 400 in the one error shape, naming the filter
+        return filters.qs
 
 
 @extend_schema_view(
@@ -130,7 +145,11 @@ class UserViewSet(
     destroy=extend_schema(responses={204: None, **ERROR_RESPONSES}),
 )
 class ApiKeyViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ApiKey]
+    WholeNumberLookup,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[ApiKey],
 ):
     """Your API keys. The secret appears once, in the answer to creating a key."""
 

@@ -30,6 +30,7 @@ from dkp.characters.models import Character, CharacterTag
 from dkp.core.db import retry_if_deadlocked
 from dkp.core.errors import Conflict, GuildError, InvalidInput, NotFound
 from dkp.core.models import GuildSettings
+from dkp.core.numbers import WholeNumber, record_id
 from dkp.core.roles import Capability, require
 from dkp.loot import resolver
 from dkp.loot.models import (
@@ -53,6 +54,11 @@ if TYPE_CHECKING:
 MAX_BID = 1_000_000  # anything above is refused as absurd, whatever the balance
 MAX_MINUTES = 24 * 60
 MAX_QUANTITY = 100
+# The rules every door reads (page forms, the API, the bot's commands and modal, the admin).
+BID = WholeNumber("A bid", 1, MAX_BID, code="invalid_amount")
+PRICE = WholeNumber("A price", 0, MAX_BID, code="invalid_amount")  # 0: an officer may give an item away
+QUANTITY = WholeNumber("The quantity", 1, MAX_QUANTITY, code="invalid_quantity")
+MINUTES = WholeNumber("The minutes", 1, MAX_MINUTES, code="invalid_minutes")
 
 
 def item_named(name: str, *, eq_item_id: int | None = None) -> Item:
@@ -167,40 +173,13 @@ def reverse_distribution(*, distribution: LootDistribution, actor: User | None, 
 
 
 def parse_amount(raw: object, *, what: str = "bid") -> int:
-    """A whole, positive number of points from an int or text ("50", " 50 "); refuses the rest with why."""
-    if isinstance(raw, bool) or raw is None:
-        raise InvalidInput(f"A {what} must be a whole number of points.", code="invalid_amount")
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, float | Decimal):
-        if raw != raw or raw in (float("inf"), float("-inf")) or raw != int(raw):
-            raise InvalidInput(f"A {what} must be a whole number of points, not {raw}.", code="invalid_amount")
-        value = int(raw)
-    elif isinstance(raw, str):
-        text = raw.strip().replace(",", "")
-        if not text:
-            raise InvalidInput(f"Enter your {what} as a whole number of points.", code="invalid_amount")
-        if re.fullmatch(r"[+-]?[0-9]+", text) is None:
-            if re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", text):
-                raise InvalidInput(
-                    f"A {what} must be a whole number of points, not {text[:20]}.", code="invalid_amount"
-                )
-            raise InvalidInput(f"{text[:20]!r} is not a number of points.", code="invalid_amount")
-        if len(text.lstrip("+-")) > 12:
-            raise InvalidInput(f"A {what} can be at most {MAX_BID:,} points.", code="invalid_amount")
-        value = int(text)
-    else:
-        raise InvalidInput(f"A {what} must be a whole number of points.", code="invalid_amount")
-    if value <= 0:
-        shown = value if value > -MAX_BID else "a negative number"
-        raise InvalidInput(f"A {what} must be at least 1 point, not {shown}.", code="invalid_amount")
-    if value > MAX_BID:
-        raise InvalidInput(f"A {what} can be at most {MAX_BID:,} points.", code="invalid_amount")
-    return value
+    """A whole, positive number of points (50 or "50"), read by ``BID``; refuses the rest with why."""
+    return (BID if what == "bid" else BID.named(f"A {what}")).parse(raw)
 
 
 _QUANTITY = re.compile(
-    r"^(?:(?P<pre>\d+)\s*[x\u00d7]\s+)?(?P<name>.+?)(?:\s+[x\u00d7]\s*(?P<post>\d+)|\s*\((?P<paren>\d+)\))?$", re.I
+    r"^(?:(?P<pre>\d+)\s*[x\u00d7]\s+)?(?P<name>.+?)(?:\s+[x\u00d7]\s*(?P<post>\d+)|\s*\((?P<paren>\d+)\))?$",
+    re.I | re.ASCII,  # a quantity is ASCII digits, as every number here
 )
 
 
@@ -225,16 +204,6 @@ def parse_item_lines(text: str) -> list[tuple[str, int]]:
     if not lines:
         raise InvalidInput("List at least one item to auction, one per line.", code="item_name_required")
     return lines
-
-
-def _whole_in_range(value: object, *, what: str, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(
-            f"The {what} must be a whole number from {low} to {high}, not {value!r}.", code=f"invalid_{what}"
-        )
-    return value
 
 
 # --- opening, extending, cancelling --------------------------------------------------------------
@@ -262,10 +231,10 @@ def open_auction(
     require(actor, Capability.MANAGE_GUILD)
     if not pool.is_active:
         raise Conflict(f"The pool {pool.name} is not active; auctions open in active pools.", code="pool_inactive")
-    quantity = _whole_in_range(quantity, what="quantity", low=1, high=MAX_QUANTITY)
+    quantity = QUANTITY.parse(quantity)
     if minutes is None:
         minutes = GuildSettings.load().auction_minutes
-    minutes = _whole_in_range(minutes, what="minutes", low=1, high=MAX_MINUTES)
+    minutes = MINUTES.parse(minutes)
     if isinstance(item, str):
         item = item_named(item)
     now = timezone.now()
@@ -321,7 +290,7 @@ def _not_open(auction: Auction) -> Conflict:
 def extend_auction(*, auction_id: int, actor: User, minutes: int) -> Auction:
     """Officers only, while open: push the closing time ``minutes`` later (from now if already due)."""
     require(actor, Capability.MANAGE_GUILD)
-    minutes = _whole_in_range(minutes, what="minutes", low=1, high=MAX_MINUTES)
+    minutes = MINUTES.parse(minutes)
     auction = _locked_auction(auction_id)
     if auction.status != AuctionStatus.OPEN:
         raise _not_open(auction)
@@ -476,8 +445,8 @@ def _record_refusal(*, auction: Auction, user: User, amount: object, channel: st
 
 def _auction_or_404(auction_id: object) -> Auction:
     try:
-        key = int(str(auction_id))
-    except ValueError:
+        key = record_id("The auction").parse(auction_id)
+    except InvalidInput:
         raise NotFound(f"There is no auction {str(auction_id)[:20]!r}.", code="auction_not_found") from None
     auction = Auction.objects.select_related("pool", "item").filter(pk=key).first()
     if auction is None:
@@ -830,7 +799,7 @@ def award_loot_batch(
             what = "is not a character anyone owns" if character is None else "has no owner yet; approve a claim first"
             raise InvalidInput(f"Row {number}: {name or 'a blank name'} {what}.", code="unknown_character")
         try:
-            value = 0 if price in (0, "0") else parse_amount(price, what="price")
+            value = PRICE.parse(price)
             awards.append(
                 award_loot_in_transaction(
                     item=item_named(item_name),

@@ -8,12 +8,14 @@ from django.db import transaction
 
 from dkp.characters.models import CharacterTag
 from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
 from dkp.points.models import DkpPool
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.raids.models import Event
+    from dkp.raids.services import TICK_VALUE  # a tick's rule: the event's value becomes its ticks' value
 
 # The settings officers may change on a pool, in the order the API shows them.
 POOL_FIELDS = (
@@ -32,6 +34,23 @@ POOL_FIELDS = (
 )
 
 
+# A pool's numbers and their ranges; the API's and the admin's fields read these same rules.
+MAX_POOL_POINTS = 1_000_000  # the largest bid, so no minimum, step, cap or floor beyond it means anything
+MINIMUM_BID = WholeNumber("The minimum bid", 0, MAX_POOL_POINTS)
+BID_INCREMENT = WholeNumber("The bid increment", 0, MAX_POOL_POINTS)
+TAG_CAP = WholeNumber("A tag cap", 0, MAX_POOL_POINTS)
+DECAY_PERCENT = WholeNumber("The decay percentage", 0, 100, code="invalid_decay")
+DECAY_PERIOD_DAYS = WholeNumber("The decay period in days", 1, 3650, code="invalid_decay")
+DECAY_FLOOR = WholeNumber("The decay floor", 0, MAX_POOL_POINTS, code="invalid_decay")
+POOL_NUMBERS = {
+    "minimum_bid": MINIMUM_BID,
+    "bid_increment": BID_INCREMENT,
+    "decay_percent": DECAY_PERCENT,
+    "decay_period_days": DECAY_PERIOD_DAYS,
+    "decay_floor": DECAY_FLOOR,
+}
+
+
 def _check_pool_rules(changes: dict[str, Any]) -> None:
     unknown = set(changes) - set(POOL_FIELDS)
     if unknown:
@@ -42,13 +61,15 @@ def _check_pool_rules(changes: dict[str, Any]) -> None:
             raise InvalidInput("A pool needs a name.", code="name_required")
     caps = changes.get("tag_caps")
     if caps is not None:
-        bad = [tag for tag in caps if tag not in CharacterTag.values]
+        if not isinstance(caps, dict):
+            raise InvalidInput('Tag caps are a mapping of tag to points, e.g. {"alt": 10}.', code="invalid_tag_caps")
+        bad = [str(tag) for tag in caps if tag not in CharacterTag.values]
         if bad:
             raise InvalidInput(f"Tag caps name unknown tags: {', '.join(bad)}.", code="invalid_tag_caps")
-    if not 0 <= int(changes.get("decay_percent", 0)) <= 100:
-        raise InvalidInput("Decay is a percentage from 0 to 100.", code="invalid_decay")
-    if int(changes.get("decay_period_days", 1)) < 1:
-        raise InvalidInput("The decay period is at least one day.", code="invalid_decay")
+        changes["tag_caps"] = {tag: TAG_CAP.parse(cap) for tag, cap in caps.items()}
+    for field, rule in POOL_NUMBERS.items():
+        if field in changes:
+            changes[field] = rule.parse(changes[field])
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:
@@ -90,8 +111,7 @@ def create_event(*, pool: DkpPool, name: str, default_tick_value: int, actor: Us
     name = (name or "").strip()
     if not name:
         raise InvalidInput("An event needs a name.", code="name_required")
-    if isinstance(default_tick_value, bool) or not isinstance(default_tick_value, int) or default_tick_value < 1:
-        raise InvalidInput("Points per tick must be a whole number of at least 1.", code="invalid_amount")
+    default_tick_value = TICK_VALUE.parse(default_tick_value)
     if Event.objects.filter(pool=pool, name__iexact=name).exists():
         raise Conflict(f"{pool.name} already has an event named {name}.", code="duplicate_event")
     return Event.objects.create(pool=pool, name=name, default_tick_value=default_tick_value)

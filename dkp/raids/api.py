@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import Count, Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, ERROR_SERIALIZER, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, ERROR_SERIALIZER, WholeNumberLookup, acting_user
 from dkp.core.errors import InvalidInput
+from dkp.core.fields import GuildFilterSet, IdFilter, WholeNumberField, WholeNumberRelatedField
+from dkp.core.parsers import GuildJSONParser
 from dkp.core.roles import Capability
-from dkp.points.models import DkpPool
 from dkp.raids import ingest, services
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
@@ -43,7 +43,7 @@ class RaidSerializer(serializers.ModelSerializer[Raid]):
 
 
 class RaidInputSerializer(serializers.Serializer[Raid]):
-    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.select_related("pool"))
+    event = WholeNumberRelatedField(queryset=Event.objects.select_related("pool"))
     starts_at = serializers.DateTimeField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -65,7 +65,7 @@ class TickSerializer(serializers.ModelSerializer[RaidTick]):
 
 
 class TickInputSerializer(serializers.Serializer[RaidTick]):
-    raid = serializers.PrimaryKeyRelatedField(queryset=Raid.objects.select_related("event__pool"))
+    raid = WholeNumberRelatedField(queryset=Raid.objects.select_related("event__pool"))
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False)
     who = serializers.CharField(required=False, trim_whitespace=False, max_length=ingest.MAX_WHO_CHARS)
     characters = serializers.ListField(
@@ -73,7 +73,7 @@ class TickInputSerializer(serializers.Serializer[RaidTick]):
     )
     preview_token = serializers.CharField(required=False)
     preview = serializers.BooleanField(required=False, default=False)
-    value = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    value = WholeNumberField(services.TICK_VALUE, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     occurred_at = serializers.DateTimeField(required=False)
 
@@ -85,7 +85,7 @@ class TickInputSerializer(serializers.Serializer[RaidTick]):
 
 
 class TickChangeSerializer(serializers.Serializer[RaidTick]):
-    value = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    value = WholeNumberField(services.TICK_VALUE, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100)
     occurred_at = serializers.DateTimeField(required=False)
     add = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
@@ -136,8 +136,8 @@ def _refused(preview: ingest.TickPreview) -> Response:
     )
 
 
-class RaidFilter(django_filters.FilterSet):
-    pool = django_filters.ModelChoiceFilter(field_name="event__pool", queryset=DkpPool.objects.all())
+class RaidFilter(GuildFilterSet):
+    pool = IdFilter(field_name="event__pool", label_in_errors="pool")
 
     class Meta:
         model = Raid
@@ -150,12 +150,16 @@ class RaidFilter(django_filters.FilterSet):
     create=extend_schema(request=RaidInputSerializer, responses={201: RaidSerializer, **ERROR_RESPONSES}),
 )
 class RaidViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Raid]
+    WholeNumberLookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Raid],
 ):
     """Raid nights. Everyone in the guild reads; officers make them."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = RaidSerializer
     filterset_class = RaidFilter
     ordering_fields = ["starts_at", "created_at"]
@@ -187,6 +191,7 @@ class RaidViewSet(
     destroy=extend_schema(parameters=[OpenApiParameter("reason", str)], responses={204: None, **ERROR_RESPONSES}),
 )
 class TickViewSet(
+    WholeNumberLookup,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -197,7 +202,7 @@ class TickViewSet(
     """Ticks and who was at them. Officers take ticks from dumps, a /who paste or names, edit and delete them."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [GuildJSONParser, MultiPartParser, FormParser]
     serializer_class = TickSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_fields = ["raid"]
@@ -286,11 +291,11 @@ class GuildDumpInputSerializer(serializers.Serializer[Any]):
         responses={200: OpenApiTypes.OBJECT, **UPLOAD_ERRORS},
     )
 )
-class GuildDumpViewSet(viewsets.GenericViewSet[Any]):
+class GuildDumpViewSet(WholeNumberLookup, viewsets.GenericViewSet[Any]):
     """Officers upload a guild dump: levels, classes and alt flags are updated and missing characters added."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, GuildJSONParser]
     serializer_class = GuildDumpInputSerializer
 
     def get_queryset(self) -> QuerySet[Any]:  # pragma: no cover - nothing is listed

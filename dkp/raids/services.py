@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
 from dkp.points.models import EntryKind, PointEntry
 from dkp.points.services import credit_tick, reverse_entry_in_transaction
@@ -20,6 +21,10 @@ from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
+
+# What one tick may be worth, and so an event's points per tick; every door reads this rule.
+MAX_TICK_VALUE = 100_000
+TICK_VALUE = WholeNumber("A tick value", 1, MAX_TICK_VALUE, code="invalid_amount")
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,7 @@ def record_tick(
         if attendee.name.lower() in seen:
             raise InvalidInput(f"{attendee.name} is listed twice.", code="duplicate_character")
         seen.add(attendee.name.lower())
-    value = raid.event.default_tick_value if value is None else value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(
-            f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount"
-        )
+    value = TICK_VALUE.parse(raid.event.default_tick_value if value is None else value)
     if source_digest and RaidTick.objects.filter(source_digest=source_digest).exists():
         raise Conflict(f"This raid dump ({source_name or 'file'}) was already taken for a tick.", code="duplicate_dump")
     tick = RaidTick.objects.create(
@@ -117,11 +118,7 @@ def record_tick(
 
 
 def _require_value(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(
-            f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount"
-        )
-    return value
+    return TICK_VALUE.parse(value)
 
 
 def _require_past(occurred_at: dt.datetime) -> None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dkp.accounts.models import User
 from dkp.core.errors import GuildError, InvalidInput
+from dkp.core.fields import id_from_text
 from dkp.core.roles import Capability, require
 from dkp.raids import ingest, services
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
@@ -50,12 +51,8 @@ def _parse_local(text: str, *, what: str) -> dt.datetime | None:
 
 
 def _parse_value(text: str) -> int | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise InvalidInput(f"A tick is worth a whole number of points above zero, not {text!r}.", code="invalid_amount")
-    return int(text)
+    """The tick value typed on the page: blank for the event's default, else the service's rule."""
+    return None if text == "" else services.TICK_VALUE.parse(text)
 
 
 def _uploads(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
@@ -73,7 +70,8 @@ def raid_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("event", "starts_at", "note")}
         try:
-            event = events.filter(pk=int(form["event"])).first() if form["event"].isdigit() else None
+            event_id = id_from_text(form["event"], label="The event")
+            event = events.filter(pk=event_id).first() if event_id is not None else None
             if event is None:
                 raise InvalidInput("Choose the raid's event.", code="event_required")
             starts_at = _parse_local(form["starts_at"], what="raid's start")

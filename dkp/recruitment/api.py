@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dkp.characters.models import EqClass
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import InvalidInput, NotFound
 from dkp.core.roles import Capability, can
 from dkp.recruitment import selectors, services
@@ -243,8 +243,8 @@ class QuestionPatchSerializer(serializers.Serializer[ApplicationQuestion]):
 # --- Doors ---------------------------------------------------------------------------------------
 
 
-def _pk(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+def _pk(value: int | str) -> int:
+    return int(value)  # WholeNumberLookup has already read the id in the address strictly
 
 
 @extend_schema_view(
@@ -255,7 +255,7 @@ def _pk(value: str) -> int:
     retrieve=extend_schema(responses={200: GuildApplicationDetailSerializer, **ERROR_RESPONSES}),
 )
 class GuildApplicationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[GuildApplication]
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[GuildApplication]
 ):
     """Applications: members read them all, an applicant their own; the actions move them along."""
 
@@ -373,7 +373,7 @@ class GuildApplicationViewSet(
         return Response(ApplicationCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
-class ApplicationCommentViewSet(viewsets.GenericViewSet[ApplicationComment]):
+class ApplicationCommentViewSet(WholeNumberLookup, viewsets.GenericViewSet[ApplicationComment]):
     """A comment on an application: its author may rewrite it (it keeps its time and shows as edited)."""
 
     permission_classes = API_PERMISSIONS
@@ -399,7 +399,7 @@ class ApplicationCommentViewSet(viewsets.GenericViewSet[ApplicationComment]):
     retrieve=extend_schema(responses={200: ApplicationQuestionSerializer, **ERROR_RESPONSES}),
 )
 class ApplicationQuestionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApplicationQuestion]
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApplicationQuestion]
 ):
     """The questions every applicant answers; officers add, reword, reorder and retire them."""
 
