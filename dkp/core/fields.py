@@ -107,11 +107,17 @@ class GuildFilterBackend(django_filters.rest_framework.DjangoFilterBackend):
     filterset_base = GuildFilterSet
 
 
-def id_from_text(text: str, *, label: str) -> int | None:
-    """A page's optional id parameter (a select's value, ``?pool=``): None when blank, else strict."""
+def id_from_text(text: str, *, label: str, status: int | None = None) -> int | None:
+    """A page's optional id parameter (a select's value, ``?pool=``): None when blank, else strict.
+
+    ``status`` changes the refusal's status (400 for a query string, rather than 422 for a form).
+    """
     if text == "":
         return None
-    return record_id(label).parse(text)
+    try:
+        return record_id(label).parse(text)
+    except InvalidInput as refused:
+        raise InvalidInput(refused.message, code=refused.code, status=status) from None
 
 
 # --- URLs ----------------------------------------------------------------------------------------
