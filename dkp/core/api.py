@@ -168,13 +168,13 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
+        if not raw:  # in a query string an empty parameter is the same as none
             return self.page_size
         return _query_number(PAGE_SIZE, raw)
 
     def get_page_number(self, request: Request, paginator: Any) -> int | str:
         raw = request.query_params.get(self.page_query_param)
-        if raw is None:
+        if not raw:
             return 1
         if raw in self.last_page_strings:
             return int(paginator.num_pages)
@@ -205,6 +205,10 @@ class WholeNumberLookup:
         name = self.lookup_url_kwarg or self.lookup_field
         if name in self.kwargs:
             self.kwargs[name] = _query_number(record_id("The id in the address"), str(self.kwargs[name]))
+        if request.method not in SAFE_METHODS:
+            # Read the body now, even where the action ignores it: a body nobody could read
+            # (too deep, too large, not JSON) is refused before anything is written.
+            request.data  # noqa: B018
 
 
 class KeyOrUserRateThrottle(UserRateThrottle):

@@ -24,7 +24,8 @@ from dkp.core.admin import (
 )
 from dkp.core.errors import GuildError
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry, UserPointsSummary
-from dkp.points.services import adjust_points, reverse_entry
+from dkp.points.pools import POOL_NUMBERS
+from dkp.points.services import ADJUSTMENT, adjust_points, reverse_entry
 
 
 @admin.register(DkpPool)
@@ -43,6 +44,7 @@ class DkpPoolAdmin(NoDeleteAdmin):
     )
     list_filter = ("is_active", "price_rule", "visibility")
     search_fields = ("name", "description")
+    whole_number_rules = POOL_NUMBERS
     fieldsets = (
         (None, {"fields": ("name", "description", "is_active")}),
         (
@@ -63,6 +65,7 @@ class PointAdjustmentAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "user__display_name", "reason")
     date_hierarchy = "created_at"
     autocomplete_fields = ("user",)
+    whole_number_rules = {"amount": ADJUSTMENT}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return True
