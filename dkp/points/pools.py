@@ -51,6 +51,16 @@ POOL_NUMBERS = {
 }
 
 
+def check_tag_caps(caps: object) -> dict[str, int]:
+    """A pool's caps by tag, e.g. ``{"alt": 10}``: known tags, each cap read by ``TAG_CAP``."""
+    if not isinstance(caps, dict):
+        raise InvalidInput('Tag caps are a mapping of tag to points, e.g. {"alt": 10}.', code="invalid_tag_caps")
+    bad = [str(tag) for tag in caps if tag not in CharacterTag.values]
+    if bad:
+        raise InvalidInput(f"Tag caps name unknown tags: {', '.join(bad)}.", code="invalid_tag_caps")
+    return {tag: TAG_CAP.parse(cap) for tag, cap in caps.items()}
+
+
 def _check_pool_rules(changes: dict[str, Any]) -> None:
     unknown = set(changes) - set(POOL_FIELDS)
     if unknown:
@@ -59,14 +69,8 @@ def _check_pool_rules(changes: dict[str, Any]) -> None:
         changes["name"] = str(changes["name"]).strip()
         if not changes["name"]:
             raise InvalidInput("A pool needs a name.", code="name_required")
-    caps = changes.get("tag_caps")
-    if caps is not None:
-        if not isinstance(caps, dict):
-            raise InvalidInput('Tag caps are a mapping of tag to points, e.g. {"alt": 10}.', code="invalid_tag_caps")
-        bad = [str(tag) for tag in caps if tag not in CharacterTag.values]
-        if bad:
-            raise InvalidInput(f"Tag caps name unknown tags: {', '.join(bad)}.", code="invalid_tag_caps")
-        changes["tag_caps"] = {tag: TAG_CAP.parse(cap) for tag, cap in caps.items()}
+    if changes.get("tag_caps") is not None:
+        changes["tag_caps"] = check_tag_caps(changes["tag_caps"])
     for field, rule in POOL_NUMBERS.items():
         if field in changes:
             changes[field] = rule.parse(changes[field])

@@ -449,7 +449,11 @@ def test_a_price_over_a_balance_awards_nothing_and_says_why(client: Client, guil
     ("rows", "status", "message"),
     [
         ({"character": "Zzyzxar", "item": "Idol", "price": "1"}, 422, "Zzyzxar is not a character anyone owns"),
-        ({"character": "Gwendolyn", "item": "Idol", "price": "lots"}, 422, "not &#x27;lots&#x27;"),
+        (
+            {"character": "Gwendolyn", "item": "Idol", "price": "lots"},
+            422,
+            "Row 1 (Gwendolyn&#x27;s Idol): A price must be a whole number",
+        ),
         ({"character": "Gwendolyn", "item": "Idol", "price": ""}, 422, "give a price for Gwendolyn&#x27;s Idol"),
         ({"character": "Gwendolyn", "item": "", "price": "3"}, 422, "Row 1: name the item"),
         ({"character": "", "item": "", "price": ""}, 422, "There is nothing to award"),

@@ -305,10 +305,12 @@ def test_officer_adjusts_a_member_and_lands_on_their_page_with_the_new_balance(c
     assert "Left the raid early" in page  # the ledger on the member page shows the reason
 
 
-def test_officer_can_give_points_with_a_plus_sign(client, guild: Guild) -> None:
+def test_a_plus_sign_is_refused_as_everywhere_else(client, guild: Guild) -> None:
     client.force_login(guild.officer)
-    assert adjust(client, guild, user=guild.poor_member.pk, amount="+25", reason="Bank loan").status_code == 302
-    assert balances(guild.pool)["Pip"] == 35
+    page = adjust(client, guild, user=guild.poor_member.pk, amount="+25", reason="Bank loan")
+    assert page.status_code == 422
+    assert "An adjustment must be a whole number written with the digits 0-9, such as 50 or -50." in page.text
+    assert balances(guild.pool)["Pip"] == 10
 
 
 def test_adjustment_without_a_reason_shows_the_error_on_the_form_and_changes_nothing(client, guild: Guild) -> None:
