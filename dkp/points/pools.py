@@ -15,7 +15,6 @@ from dkp.points.models import DkpPool
 if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.raids.models import Event
-    from dkp.raids.services import TICK_VALUE  # a tick's rule: the event's value becomes its ticks' value
 
 # The settings officers may change on a pool, in the order the API shows them.
 POOL_FIELDS = (
@@ -110,6 +109,7 @@ def update_pool(*, pool: DkpPool, actor: User, **changes: Any) -> DkpPool:
 @transaction.atomic
 def create_event(*, pool: DkpPool, name: str, default_tick_value: int, actor: User) -> Event:
     from dkp.raids.models import Event
+    from dkp.raids.services import TICK_VALUE  # a tick's rule: the event's value becomes its ticks' value
 
     require(actor, Capability.MANAGE_GUILD)
     name = (name or "").strip()

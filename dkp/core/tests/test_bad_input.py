@@ -4,7 +4,8 @@ shape, and nothing written.
 Generated from the URL conf and the OpenAPI schema, like the permission matrix: every API route
 with an id in its address, every integer field of every request body, every integer query
 parameter, and every page route with an id. A new route or field is covered without editing
-this file. The one row a refusal may write is a refused bid's "rejected" line in Bid History.
+this file. The page forms that take a whole number are listed by hand (a page's form is not in the URL
+conf). The one row a refusal may write is a refused bid's "rejected" line in Bid History.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, get_resolver
+from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -28,14 +29,17 @@ from rest_framework.test import APIClient
 from dkp.accounts.keys import create_api_key
 from dkp.accounts.models import ApiKey
 from dkp.characters.models import Character, CharacterClaimRequest
+from dkp.core.numbers import WholeNumber, record_id
 from dkp.core.tests.test_api_matrix import _methods, _walk
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
-from dkp.loot.services import award_loot, open_auction
+from dkp.loot.services import BID, MINUTES, PRICE, award_loot, open_auction
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry
+from dkp.points.services import ADJUSTMENT
 from dkp.raids.missed import request_missed_tick
 from dkp.raids.models import Event, MissedTickRequest, Raid, RaidAttendance, RaidTick
+from dkp.raids.services import TICK_VALUE
 from dkp.recruitment.models import ApplicationComment, ApplicationQuestion, ApplicationVote, GuildApplication
-from dkp.recruitment.services import add_comment, create_question, submit_application
+from dkp.recruitment.services import LEVEL, add_comment, create_question, submit_application
 from dkp.testing.personas import Guild, build_guild, make_character
 
 # What people and programs send instead of a plain whole number.
@@ -398,3 +402,150 @@ def test_a_bad_id_in_a_page_address_is_a_404(world: World, db: None, name: str, 
             response = getattr(client, method)(path)
             assert response.status_code == 404, f"{method} {path}: {response.status_code}"
     _assert_nothing_written(before, route)
+
+
+# --- whole numbers typed into page forms ---------------------------------------------------------
+
+
+class PageForm:
+    """One integer field of one page's form: where it posts, who posts, and the rest of the form."""
+
+    def __init__(
+        self,
+        name: str,
+        field: str,
+        sentences: tuple[str, ...],
+        url: Callable[[World], str],
+        form: Callable[[World], dict[str, Any]],
+        *,
+        who: str = "officer",
+        blank_is_default: bool = False,
+    ) -> None:
+        self.name, self.field, self.sentences, self.url, self.form = name, field, sentences, url, form
+        self.who, self.blank_is_default = who, blank_is_default
+
+
+def _sentences(rule: WholeNumber) -> tuple[str, ...]:
+    return (rule.not_a_number, rule.out_of_range)
+
+
+def _local_now() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+PAGE_FORMS = [
+    PageForm(
+        "raid_new.event",
+        "event",
+        (*_sentences(record_id("The event")), "Choose the raid&#x27;s event."),
+        lambda w: reverse("raids:raid_new"),
+        lambda w: {"starts_at": _local_now(), "note": ""},
+    ),
+    PageForm(
+        "tick_edit.value",
+        "value",
+        _sentences(TICK_VALUE),
+        lambda w: reverse("raids:tick_edit", args=[w.guild.ticks[-1].pk]),
+        lambda w: {"occurred_at": ""},
+        blank_is_default=True,
+    ),
+    PageForm(
+        "adjust.amount",
+        "amount",
+        (*_sentences(ADJUSTMENT), "Give the number of points"),
+        lambda w: reverse("points:adjust"),
+        lambda w: {"user": w.guild.poor_member.pk, "pool": w.guild.pool.pk, "reason": "matrix"},
+    ),
+    PageForm(
+        "adjust.user",
+        "user",
+        (*_sentences(record_id("The member")), "Choose the member whose points change."),
+        lambda w: reverse("points:adjust"),
+        lambda w: {"pool": w.guild.pool.pk, "amount": "5", "reason": "matrix"},
+    ),
+    PageForm(
+        "adjust.pool",
+        "pool",
+        (*_sentences(record_id("The pool")), "Choose the pool the points are in."),
+        lambda w: reverse("points:adjust"),
+        lambda w: {"user": w.guild.poor_member.pk, "amount": "5", "reason": "matrix"},
+        blank_is_default=True,  # the only pool is chosen for you
+    ),
+    PageForm(
+        "loot_open.minutes",
+        "minutes",
+        _sentences(MINUTES),
+        lambda w: reverse("loot_officer:open"),
+        lambda w: {"items": "Matrix Cloak", "pool": w.guild.pool.pk},
+        blank_is_default=True,
+    ),
+    PageForm(
+        "loot_open.raid",
+        "raid",
+        _sentences(record_id("The raid")),
+        lambda w: reverse("loot_officer:open"),
+        lambda w: {"items": "Matrix Cloak", "pool": w.guild.pool.pk},
+        blank_is_default=True,
+    ),
+    PageForm(
+        "loot_extend.minutes",
+        "minutes",
+        _sentences(MINUTES),
+        lambda w: reverse("loot_officer:extend", args=[w.auction.pk]),
+        lambda w: {},
+    ),
+    PageForm(
+        "loot_award.price",
+        "price",
+        (*_sentences(PRICE), "give a price for"),
+        lambda w: reverse("loot_officer:award"),
+        lambda w: {"action": "award", "pool": w.guild.pool.pk, "character": "Gwendolyn", "item": "Matrix Idol"},
+    ),
+    PageForm(
+        "bid.amount",
+        "amount",
+        _sentences(BID),
+        lambda w: reverse("loot:bid", args=[w.auction.pk]),
+        lambda w: {"tag": "main"},
+        who="good_member",
+    ),
+    PageForm(
+        "apply.character_level",
+        "character_level",
+        (*_sentences(LEVEL), "This field is required."),
+        lambda w: reverse("recruitment:apply"),
+        lambda w: {"character_name": "Newcomer", "character_class": "Warrior"},
+        who="applicant",
+    ),
+    PageForm(
+        "missed_tick.character",
+        "character",
+        ("Pick one of your own characters.", "This field is required."),
+        lambda w: reverse("missed:new", args=[w.guild.ticks[0].pk]),
+        lambda w: {"evidence": "log"},
+        who="poor_member",
+    ),
+]
+
+
+@pytest.mark.parametrize("page_form", PAGE_FORMS, ids=[form.name for form in PAGE_FORMS])
+def test_a_bad_whole_number_typed_into_a_page_is_a_4xx_with_the_sentence(
+    world: World, db: None, page_form: PageForm
+) -> None:
+    client = Client()
+    client.force_login(getattr(world.guild, page_form.who))
+    before = _counts()
+    bids = BidHistory.objects.count()
+    tried = 0
+    for key, value in BAD_TEXT.items():
+        if key == "empty" and page_form.blank_is_default:
+            continue  # blank is "the default" there (the event's tick value, the guild's auction length)
+        tried += 1
+        page = client.post(page_form.url(world), {**page_form.form(world), page_form.field: value})
+        where = f"{page_form.name}={value!r}: {page.status_code}"
+        assert 400 <= page.status_code < 500, where
+        text = page.content.decode()
+        assert any(sentence in text for sentence in page_form.sentences), f"{where}: {text[-2000:]}"
+    # A refused bid writes its "rejected" line; nothing else is written.
+    assert BidHistory.objects.count() == bids + (tried if page_form.name == "bid.amount" else 0)
+    _assert_nothing_written(before, page_form.name)
