@@ -16,15 +16,19 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from dkp.bot.core import db
 from dkp.bot.tests.test_bot_auctions import said
 from dkp.core.tests.test_admin import url as admin_url
 from dkp.loot.models import Auction
 from dkp.loot.services import BID, MAX_BID, open_auction
-from dkp.points.models import PointAdjustment
+from dkp.points.models import DkpPool, PointAdjustment
+from dkp.points.pools import MAX_POOL_POINTS, MINIMUM_BID
 from dkp.points.services import ADJUSTMENT, MAX_ADJUSTMENT
 from dkp.raids.models import Event
 from dkp.raids.services import MAX_TICK_VALUE, TICK_VALUE
 from dkp.raids.tests.samples import FIRST, sample
+from dkp.recruitment.models import GuildApplication
+from dkp.recruitment.services import LEVEL, MAX_LEVEL
 from dkp.testing.personas import Guild, make_character
 from dkp.testing.simcord_world import World, in_discord
 
@@ -242,3 +246,95 @@ def _bid_bot(guild: Guild, typed: list[str]) -> list[Outcome]:
 @pytest.mark.parametrize("door", [_bid_page, _bid_api, _bid_bot], ids=lambda door: door.__name__)
 def test_every_door_takes_the_same_bids(guild: Guild, door: Door) -> None:
     _check(door, guild, BID_TABLE)
+
+
+# --- character level on an application -----------------------------------------------------------
+
+LEVEL_TABLE = _table(LEVEL, ["1", "60", str(MAX_LEVEL)], ["0", str(MAX_LEVEL + 1), "9" * 25], NOT_NUMBERS)
+
+
+def _apply_page(guild: Guild, typed: list[str]) -> list[Outcome]:
+    client = _page_client(guild.guest)
+    outcomes: list[Outcome] = []
+    for value in typed:
+        form = {"character_name": "Newcomer", "character_class": "Warrior", "character_level": value}
+        page = client.post(reverse("recruitment:apply"), form)
+        outcomes.append(None if page.status_code == 302 else page.content.decode())
+        GuildApplication.objects.filter(applicant=guild.guest).delete()  # so the next one may apply
+    return outcomes
+
+
+def _apply_api(guild: Guild, typed: list[str]) -> list[Outcome]:
+    client = _api(guild.guest)
+    outcomes: list[Outcome] = []
+    for value in typed:
+        body = {"character_name": "Newcomer", "character_class": "Warrior", "character_level": value}
+        outcomes.append(_api_refusal(client.post("/api/v1/applications/", body, format="json"), "character_level"))
+        GuildApplication.objects.filter(applicant=guild.guest).delete()
+    return outcomes
+
+
+def _apply_bot(guild: Guild, typed: list[str]) -> list[Outcome]:
+    async def scenario(world: World) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for value in typed:
+            shown = await world.guest.slash(world.channel, "apply")
+            result = await world.guest.submit_modal(shown, {"character": "Newcomer", "class_level": f"Warrior {value}"})
+            told = said(result)
+            outcomes.append(None if told.startswith("Application received") else told)
+            await db(GuildApplication.objects.filter(applicant=guild.guest).delete)
+        return outcomes
+
+    return in_discord(guild, scenario)
+
+
+@pytest.mark.parametrize("door", [_apply_page, _apply_api], ids=lambda door: door.__name__)
+def test_every_door_takes_the_same_levels(guild: Guild, door: Door) -> None:
+    _check(door, guild, LEVEL_TABLE)
+
+
+def test_the_bot_takes_the_same_levels_within_its_class_and_level_box(guild: Guild) -> None:
+    # The bot's one text box holds "class level"; a word that is not ASCII digits is no level, so
+    # the bot asks for class and level again. Every number it does read meets the same rule.
+    numbers = [(typed, outcome) for typed, outcome in LEVEL_TABLE if typed.isascii() and typed.isdigit()]
+    _check(_apply_bot, guild, numbers)
+
+
+# --- a pool's numbers (API and admin) ---------------------------------------------------------------
+
+MINIMUM_BID_TABLE = _table(MINIMUM_BID, ["0", "5", str(MAX_POOL_POINTS)], [str(MAX_POOL_POINTS + 1), "-1"], NOT_NUMBERS)
+
+
+def _pool_api(guild: Guild, typed: list[str]) -> list[Outcome]:
+    client = _api(guild.officer)
+    return [
+        _api_refusal(client.patch(f"/api/v1/pools/{guild.pool.pk}/", {"minimum_bid": v}, format="json"), "minimum_bid")
+        for v in typed
+    ]
+
+
+def _pool_admin(guild: Guild, typed: list[str]) -> list[Outcome]:
+    client = _page_client(guild.officer)
+    pool = guild.pool
+    outcomes: list[Outcome] = []
+    for value in typed:
+        form = {
+            "name": pool.name,
+            "description": pool.description,
+            "is_active": "on",
+            "price_rule": pool.price_rule,
+            "minimum_bid": value,
+            "bid_increment": "0",
+            "tag_caps": "{}",
+            "visibility": pool.visibility,
+            "decay_percent": "0",
+            "decay_period_days": "30",
+            "decay_floor": "0",
+        }
+        outcomes.append(_admin_refusal(client.post(admin_url(DkpPool, "change", pool.pk), form)))
+    return outcomes
+
+
+@pytest.mark.parametrize("door", [_pool_api, _pool_admin], ids=lambda door: door.__name__)
+def test_every_door_takes_the_same_minimum_bids(guild: Guild, door: Door) -> None:
+    _check(door, guild, MINIMUM_BID_TABLE)
