@@ -2,11 +2,11 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.routers import SimpleRouter
 
 from dkp.accounts.api_views import ApiKeyViewSet
 from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
 from dkp.core.api import not_found
+from dkp.core.routers import GuildRouter
 from dkp.loot.api import AuctionViewSet, ItemViewSet, LootViewSet
 from dkp.points.api import AdjustmentViewSet
 from dkp.raids.api import EventViewSet, GuildDumpViewSet, RaidViewSet, TickViewSet
@@ -14,7 +14,7 @@ from dkp.raids.api_missed import MissedTickRequestViewSet
 from dkp.recruitment.api import ApplicationCommentViewSet, ApplicationQuestionViewSet, GuildApplicationViewSet
 from dkp.standings.api import MeLedgerView, MeView, PoolViewSet, UserViewSet
 
-router = SimpleRouter()
+router = GuildRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("characters", CharacterViewSet, basename="character")
 router.register("claims", ClaimRequestViewSet, basename="claim")

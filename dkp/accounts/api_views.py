@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from dkp.accounts import keys
 from dkp.accounts.api import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
 from dkp.accounts.models import ApiKey
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.roles import Capability
 
 
@@ -33,7 +33,11 @@ from dkp.core.roles import Capability
     destroy=extend_schema(responses={204: None, **ERROR_RESPONSES}),
 )
 class ApiKeyViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ApiKey]
+    WholeNumberLookup,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[ApiKey],
 ):
     """Your API keys. The secret appears once, in the answer to creating a key."""
 

@@ -30,6 +30,7 @@ from dkp.core.time import guild_zone
 from dkp.raids.ingest import MAX_FILE_BYTES, Dumps, Previewed, TickPreview, take_attendance
 from dkp.raids.models import Raid
 from dkp.raids.selectors import raid_for_tick, recent_raids
+from dkp.raids.services import TICK_VALUE
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 PREVIEW_TIMEOUT = 14 * 60
 MESSAGE_LIMIT = 2000
 LISTED_NAMES = 10  # new or unclaimed characters named in the preview; the rest are counted
-MAX_TICK_VALUE = 10_000
 
 
 def raid_label(raid: Raid) -> str:
@@ -104,12 +104,10 @@ def render_preview(plan: TickPlan) -> str:
 # --- work run through db() -----------------------------------------------------------------------
 
 
-def _plan(officer: User, raid_id: str, files: list[tuple[str, bytes]], value: int | None) -> TickPlan:
+def _plan(officer: User, raid_id: str, files: list[tuple[str, bytes]], typed_value: str | None) -> TickPlan:
     raid = raid_for_tick(raid_id=raid_id)
-    if value is not None and not 1 <= value <= MAX_TICK_VALUE:
-        raise InvalidInput(
-            f"A tick is worth a whole number of points from 1 to {MAX_TICK_VALUE}, not {value}.", code="invalid_amount"
-        )
+    # Text, read by the tick service's own rule, so a refusal is the page's and the API's sentence.
+    value = None if typed_value is None else TICK_VALUE.parse(typed_value)
     preview = take_attendance(raid=raid, source=Dumps(files), actor=officer, save=False).preview
     assert preview is not None  # a preview was asked for
     return TickPlan(
@@ -265,7 +263,7 @@ async def tick_command(
     dump2: discord.Attachment | None = None,
     dump3: discord.Attachment | None = None,
     raid: str | None = None,
-    value: app_commands.Range[int, 1, MAX_TICK_VALUE] | None = None,
+    value: app_commands.Range[str, 1, 20] | None = None,
 ) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
     async with answering(interaction):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,8 +15,9 @@ from rest_framework.response import Response
 from dkp.accounts.models import User
 from dkp.characters import services
 from dkp.characters.models import Character, CharacterClaimRequest, ClaimStatus, EqClass
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import NotFound
+from dkp.core.fields import GuildFilterSet, IdFilter, WholeNumberRelatedField
 from dkp.core.roles import Capability, can
 from dkp.raids import ownership
 
@@ -62,22 +62,11 @@ class DecisionInputSerializer(serializers.Serializer[CharacterClaimRequest]):
 
 
 class TransferInputSerializer(serializers.Serializer[Character]):
-    to_user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    to_user = WholeNumberRelatedField(queryset=User.objects.all())
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class IdFilter(django_filters.NumberFilter):
-    """A whole-number id within the database's range: a fraction or 1e300 is a 400, not a crash."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
-
-
-class CharacterFilter(django_filters.FilterSet):
+class CharacterFilter(GuildFilterSet):
     eq_class = django_filters.ChoiceFilter(field_name="eq_class", choices=EqClass.choices, label="class")
     # A whole-number id within the database's range: a fraction or 1e300 is a 400, not a crash.
     owner = IdFilter(field_name="owner_id")
@@ -93,7 +82,7 @@ class CharacterFilter(django_filters.FilterSet):
     list=extend_schema(responses={200: CharacterSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: CharacterSerializer, **ERROR_RESPONSES}),
 )
-class CharacterViewSet(viewsets.ReadOnlyModelViewSet[Character]):
+class CharacterViewSet(WholeNumberLookup, viewsets.ReadOnlyModelViewSet[Character]):
     """Characters seen in the guild, claimed or not."""
 
     permission_classes = API_PERMISSIONS
@@ -134,7 +123,7 @@ class CharacterViewSet(viewsets.ReadOnlyModelViewSet[Character]):
         return Response(CharacterSerializer(character).data)
 
 
-class ClaimRequestFilter(django_filters.FilterSet):
+class ClaimRequestFilter(GuildFilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
 
     class Meta:
@@ -143,7 +132,7 @@ class ClaimRequestFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(list=extend_schema(responses={200: ClaimRequestSerializer(many=True), **ERROR_RESPONSES}))
-class ClaimRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[CharacterClaimRequest]):
+class ClaimRequestViewSet(WholeNumberLookup, mixins.ListModelMixin, viewsets.GenericViewSet[CharacterClaimRequest]):
     """Character claim requests: officers see all, members their own. Officers approve or deny."""
 
     permission_classes = API_PERMISSIONS
@@ -164,8 +153,8 @@ class ClaimRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Charact
             return claims
         return claims.filter(requester_id=self.request.user.pk)
 
-    def _claim(self, pk: str) -> CharacterClaimRequest:
-        claim = self.get_queryset().filter(pk=int(pk) if pk.isascii() and pk.isdigit() and len(pk) <= 18 else 0).first()
+    def _claim(self, pk: int | str) -> CharacterClaimRequest:
+        claim = self.get_queryset().filter(pk=int(pk)).first()  # WholeNumberLookup has read the id
         if claim is None:
             raise NotFound("No such claim request.")
         return claim

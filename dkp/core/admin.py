@@ -15,11 +15,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten
 from django.contrib.auth.models import Group
-from django.db import models
+from django.db import connection, models
 from django.http import HttpRequest
 
 from dkp.core.errors import GuildError
+from dkp.core.fields import IdChoiceField, WholeNumberFormField
 from dkp.core.models import GuildSettings
+from dkp.core.numbers import WholeNumber
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -89,7 +91,32 @@ def apply_to_each(
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
-    """Rows that carry history are deactivated, never deleted."""
+    """Rows that carry history are deactivated, never deleted.
+
+    Numbers are read strictly, as in every door: a field named in ``whole_number_rules`` by the
+    service's rule (so the admin refuses with the page's and the API's sentence), any other
+    integer field within its column's range, and a chosen row by its id (never "+5" for row 5).
+    """
+
+    whole_number_rules: dict[str, WholeNumber] = {}
+
+    def formfield_for_dbfield(self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
+        rule = self.whole_number_rules.get(db_field.name)
+        if rule is None and isinstance(db_field, models.IntegerField) and not db_field.choices:
+            low, high = connection.ops.integer_field_range(db_field.get_internal_type())
+            rule = WholeNumber(str(db_field.verbose_name).capitalize(), low, high)
+        if rule is not None:
+            field = super().formfield_for_dbfield(db_field, request, **kwargs)
+            if field is None:
+                return None
+            return WholeNumberFormField(
+                rule, required=field.required, label=field.label, help_text=field.help_text, initial=field.initial
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("form_class", IdChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

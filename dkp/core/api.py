@@ -26,7 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from dkp.core.errors import GuildError
+from dkp.core.errors import GuildError, InvalidInput
+from dkp.core.numbers import PAGE_NUMBER, WholeNumber, record_id
 from dkp.core.roles import Capability, can
 
 if TYPE_CHECKING:
@@ -154,10 +155,60 @@ ERROR_RESPONSES = {
 }
 
 
+MAX_PAGE_SIZE = 200
+PAGE_SIZE = WholeNumber("page_size", 1, MAX_PAGE_SIZE, code="invalid_page_size")
+
+
 class Pagination(PageNumberPagination):
+    """Pages of 50; ``?page=`` and ``?page_size=`` are read strictly (a 400 says why, never a guess)."""
+
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if not raw:  # in a query string an empty parameter is the same as none
+            return self.page_size
+        return _query_number(PAGE_SIZE, raw)
+
+    def get_page_number(self, request: Request, paginator: Any) -> int | str:
+        raw = request.query_params.get(self.page_query_param)
+        if not raw:
+            return 1
+        if raw in self.last_page_strings:
+            return int(paginator.num_pages)
+        return _query_number(PAGE_NUMBER, raw)
+
+
+def _query_number(rule: WholeNumber, raw: str) -> int:
+    try:
+        return rule.parse(raw)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, code=error.code, status=400) from None
+
+
+class WholeNumberLookup:
+    """For viewsets: the id in the address (``/raids/<pk>/``) is read strictly before any query.
+
+    ``/raids/²/`` or a 25-digit id is a 400 naming the id, not a database error; the parsed int
+    replaces the text in ``self.kwargs``, so actions get a number. Checked after authentication
+    and permissions, so a stranger still hears 401/403 first. ``GuildRouter`` insists on it.
+    """
+
+    kwargs: dict[str, Any]
+    lookup_field: str
+    lookup_url_kwarg: str | None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        name = self.lookup_url_kwarg or self.lookup_field
+        if name in self.kwargs:
+            self.kwargs[name] = _query_number(record_id("The id in the address"), str(self.kwargs[name]))
+        if request.method not in SAFE_METHODS:
+            # Read the body now, even where the action ignores it: a body nobody could read
+            # (too deep, too large, not JSON) is refused before anything is written.
+            request.data  # noqa: B018
 
 
 class KeyOrUserRateThrottle(UserRateThrottle):

@@ -8,6 +8,13 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = "Guild"
 
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from dkp.core.fields import IdConverter
+
+        register_converter(IdConverter, "id")  # pages' ids: <id:raid_id>, never a database overflow
+
 
 class OfficerAdminConfig(admin_apps.AdminConfig):
     """Django's admin, on a site that only officers may enter."""

@@ -16,13 +16,13 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dkp.characters.api import IdFilter
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import NotFound
+from dkp.core.fields import GuildFilterBackend, GuildFilterSet, IdFilter, WholeNumberField, WholeNumberRelatedField
+from dkp.core.parsers import GuildJSONParser
 from dkp.core.roles import Capability
 from dkp.loot import selectors, services
 from dkp.loot.models import (
@@ -35,7 +35,6 @@ from dkp.loot.models import (
     ItemBid,
     LootDistribution,
 )
-from dkp.points.api import StrictIntegerField
 from dkp.points.models import DkpPool
 from dkp.raids.models import Raid
 
@@ -243,23 +242,20 @@ class BidInputSerializer(serializers.Serializer[ItemBid]):
 
 class AuctionInputSerializer(serializers.Serializer[Auction]):
     item = serializers.CharField(max_length=120, help_text="The item's name; a new name makes a new item.")
-    pool = serializers.PrimaryKeyRelatedField(queryset=DkpPool.objects.all())
-    quantity = StrictIntegerField(min_value=1, max_value=services.MAX_QUANTITY, required=False, default=1)
-    minutes = StrictIntegerField(
-        min_value=1,
-        max_value=services.MAX_MINUTES,
+    pool = WholeNumberRelatedField(queryset=DkpPool.objects.all())
+    quantity = WholeNumberField(services.QUANTITY, required=False, default=1)
+    minutes = WholeNumberField(
+        services.MINUTES,
         required=False,
         allow_null=True,
         default=None,
         help_text="Default: guild's.",
     )
-    raid = serializers.PrimaryKeyRelatedField(
-        queryset=Raid.objects.all(), required=False, allow_null=True, default=None
-    )
+    raid = WholeNumberRelatedField(queryset=Raid.objects.all(), required=False, allow_null=True, default=None)
 
 
 class ExtendInputSerializer(serializers.Serializer[Auction]):
-    minutes = StrictIntegerField(min_value=1, max_value=services.MAX_MINUTES)
+    minutes = WholeNumberField(services.MINUTES)
 
 
 class CancelInputSerializer(serializers.Serializer[Auction]):
@@ -273,17 +269,15 @@ class LootReasonInputSerializer(serializers.Serializer[LootDistribution]):
 class DirectAwardInputSerializer(serializers.Serializer[LootDistribution]):
     character_name = serializers.CharField(max_length=64)
     item = serializers.CharField(max_length=120, help_text="The item's name; a new name makes a new item.")
-    pool = serializers.PrimaryKeyRelatedField(queryset=DkpPool.objects.all())
-    price = StrictIntegerField(min_value=0, max_value=services.MAX_BID)
-    raid = serializers.PrimaryKeyRelatedField(
-        queryset=Raid.objects.all(), required=False, allow_null=True, default=None
-    )
+    pool = WholeNumberRelatedField(queryset=DkpPool.objects.all())
+    price = WholeNumberField(services.PRICE)
+    raid = WholeNumberRelatedField(queryset=Raid.objects.all(), required=False, allow_null=True, default=None)
 
 
 # --- Filters -------------------------------------------------------------------------------------
 
 
-class ItemFilter(django_filters.FilterSet):
+class ItemFilter(GuildFilterSet):
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     eq_item_id = IdFilter(field_name="eq_item_id")
 
@@ -292,7 +286,7 @@ class ItemFilter(django_filters.FilterSet):
         fields = ["name", "eq_item_id"]
 
 
-class AuctionFilter(django_filters.FilterSet):
+class AuctionFilter(GuildFilterSet):
     status = django_filters.ChoiceFilter(choices=AuctionStatus.choices)
     pool = IdFilter(field_name="pool_id")
     raid = IdFilter(field_name="raid_id")
@@ -303,7 +297,7 @@ class AuctionFilter(django_filters.FilterSet):
         fields = ["status", "pool", "raid", "item"]
 
 
-class LootFilter(django_filters.FilterSet):
+class LootFilter(GuildFilterSet):
     user = IdFilter(field_name="user_id")
     item = IdFilter(field_name="item_id")
     pool = IdFilter(field_name="pool_id")
@@ -318,10 +312,8 @@ class LootFilter(django_filters.FilterSet):
 # --- Doors ---------------------------------------------------------------------------------------
 
 
-def _id(value: str, *, what: str) -> int:
-    """A URL's id as a number the database can hold; anything else names no such thing (a 404)."""
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise NotFound(f"There is no {what} {value[:20]!r}.", code=f"{what.replace(' ', '_')}_not_found")
+def _id(value: int | str, *, what: str) -> int:
+    """A URL's id, already read strictly by ``WholeNumberLookup`` (``what`` names it in docs only)."""
     return int(value)
 
 
@@ -329,12 +321,12 @@ def _id(value: str, *, what: str) -> int:
     list=extend_schema(responses={200: ItemSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: ItemDetailSerializer, **ERROR_RESPONSES}),
 )
-class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Item]):
+class ItemViewSet(WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Item]):
     """Items by name, with their link and every time they dropped."""
 
     permission_classes = API_PERMISSIONS
     serializer_class = ItemSerializer
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [GuildFilterBackend, filters.OrderingFilter]
     filterset_class = ItemFilter
     ordering_fields = ["name", "created_at"]
 
@@ -363,13 +355,15 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     list=extend_schema(responses={200: AuctionSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: AuctionDetailSerializer, **ERROR_RESPONSES}),
 )
-class AuctionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Auction]):
+class AuctionViewSet(
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Auction]
+):
     """Auctions, open ones first. Members bid and withdraw; officers open, extend, close and cancel."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = AuctionSerializer
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]  # the selector's order, open first
+    filter_backends = [GuildFilterBackend]  # the selector's order, open first
     filterset_class = AuctionFilter
     capability_by_action = {
         "bid": None,  # the bid service says who may bid, and records the refusal
@@ -487,13 +481,15 @@ class AuctionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     list=extend_schema(responses={200: LootDistributionSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: LootDistributionSerializer, **ERROR_RESPONSES}),
 )
-class LootViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[LootDistribution]):
+class LootViewSet(
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[LootDistribution]
+):
     """Who got what for how much. Officers award directly, reverse (refund) and re-award to the next bidder."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = LootDistributionSerializer
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [GuildFilterBackend, filters.OrderingFilter]
     filterset_class = LootFilter
     ordering_fields = ["awarded_at", "price"]
 

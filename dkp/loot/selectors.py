@@ -186,7 +186,8 @@ def auction_picked(typed: str) -> Auction:
     text = " ".join((typed or "").split())
     number = text.lstrip("#")
     if number.isascii() and number.isdigit():
-        auction = auctions().filter(pk=int(number)).first()
+        key = number if len(number) <= 18 else "0"  # past any id: no such auction, not an overflow
+        auction = auctions().filter(pk=int(key)).first()
         if auction is None:
             raise NotFound(f"There is no auction #{number[:12]}.", code="auction_not_found")
         return auction

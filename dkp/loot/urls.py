@@ -8,7 +8,7 @@ app_name = "loot"
 
 urlpatterns = [
     path("", views.auction_list, name="list"),
-    path("<int:auction_id>/", views.auction_detail, name="detail"),
-    path("<int:auction_id>/bid/", views.bid, name="bid"),
-    path("<int:auction_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<id:auction_id>/", views.auction_detail, name="detail"),
+    path("<id:auction_id>/bid/", views.bid, name="bid"),
+    path("<id:auction_id>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -8,10 +8,10 @@ app_name = "loot_officer"
 urlpatterns = [
     path("", views.console, name="console"),
     path("open/", views.open_auctions, name="open"),
-    path("auctions/<int:auction_id>/close/", views.close_now, name="close"),
-    path("auctions/<int:auction_id>/extend/", views.extend, name="extend"),
-    path("auctions/<int:auction_id>/cancel/", views.cancel, name="cancel"),
-    path("awards/<int:distribution_id>/reverse/", views.reverse_award, name="reverse"),
-    path("awards/<int:distribution_id>/reaward/", views.reaward, name="reaward"),
+    path("auctions/<id:auction_id>/close/", views.close_now, name="close"),
+    path("auctions/<id:auction_id>/extend/", views.extend, name="extend"),
+    path("auctions/<id:auction_id>/cancel/", views.cancel, name="cancel"),
+    path("awards/<id:distribution_id>/reverse/", views.reverse_award, name="reverse"),
+    path("awards/<id:distribution_id>/reaward/", views.reaward, name="reaward"),
     path("award/", views.award, name="award"),
 ]

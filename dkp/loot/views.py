@@ -177,7 +177,8 @@ def bid(request: HtmxHttpRequest, auction_id: int) -> HttpResponse:
     """Place, raise or lower your bid. The service checks everything, the balance included."""
     bidder = request.user
     assert isinstance(bidder, User)
-    form = {key: request.POST.get(key, "").strip() for key in ("amount", "tag", "character_name")}
+    form = {key: request.POST.get(key, "").strip() for key in ("tag", "character_name")}
+    form["amount"] = request.POST.get("amount", "")  # read by the bid rule as typed: " 50 " is refused
     try:
         placed = services.place_bid(
             auction_id=auction_id,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dkp.accounts.models import User
 from dkp.characters.models import Character
 from dkp.core.errors import GuildError, InvalidInput, NotFound
+from dkp.core.fields import id_from_text
 from dkp.core.http import HtmxHttpRequest
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require, require_officer
@@ -74,7 +74,7 @@ def _tonights_raid(raids: list[Raid]) -> Raid | None:
 
 
 def _chosen_pool(text: str, pools: list[DkpPool]) -> DkpPool:
-    text = (text or "").strip()
+    text = text or ""  # an option's value exactly: " 5 " or "+5" is no pool
     for pool in pools:
         if str(pool.pk) == text:
             return pool
@@ -84,28 +84,20 @@ def _chosen_pool(text: str, pools: list[DkpPool]) -> DkpPool:
 
 
 def _chosen_raid(text: str) -> Raid | None:
-    text = (text or "").strip()
-    if not text:
+    raid_id = id_from_text(text or "", label="The raid")
+    if raid_id is None:
         return None
-    raid = Raid.objects.filter(pk=int(text)).first() if text.isascii() and text.isdigit() else None
+    raid = Raid.objects.filter(pk=raid_id).first()
     if raid is None:
         raise InvalidInput("That raid is not there any more; choose another or none.", code="raid_not_found")
     return raid
 
 
-def _whole_number(text: str, *, what: str, allow_zero: bool) -> int:
-    text = (text or "").strip()
-    if not re.fullmatch(r"\d{1,9}", text) or (int(text) == 0 and not allow_zero):
-        least = "zero or more" if allow_zero else "above zero"
-        raise InvalidInput(f"The {what} must be a whole number {least}, not {text!r}.", code="invalid_amount")
-    return int(text)
-
-
 def _minutes(text: str) -> int | None:
-    """Blank means the guild's default length, chosen by the service."""
-    if not (text or "").strip():
+    """Blank means the guild's default length, chosen by the service; else the service's rule."""
+    if not text:
         return None
-    return _whole_number(text, what="number of minutes", allow_zero=False)
+    return services.MINUTES.parse(text)
 
 
 def _reason(request: HttpRequest, *, what: str) -> str:
@@ -254,7 +246,7 @@ def close_now(request: HttpRequest, auction_id: int) -> HttpResponse:
 @require_POST
 def extend(request: HttpRequest, auction_id: int) -> HttpResponse:
     def act(actor: User) -> Auction:
-        minutes = _whole_number(request.POST.get("minutes", ""), what="number of minutes", allow_zero=False)
+        minutes = services.MINUTES.parse(request.POST.get("minutes", ""))
         return services.extend_auction(auction_id=auction_id, actor=actor, minutes=minutes)
 
     def done(auction: Auction) -> str:
@@ -369,7 +361,10 @@ def _award_lines(rows: list[AwardRow]) -> list[tuple[str, str, int]]:
             raise InvalidInput(
                 f"Row {number}: give a price for {character}'s {item} (0 for free).", code="price_required"
             )
-        price = _whole_number(row.price, what=f"price for {character}'s {item}", allow_zero=True)
+        try:
+            price = services.PRICE.parse(row.price)
+        except InvalidInput as refused:
+            raise InvalidInput(f"Row {number} ({character}'s {item}): {refused.message}", code=refused.code) from None
         lines.append((character, item, price))
     if not lines:
         raise InvalidInput("There is nothing to award: fill in a character, an item and a price.", code="no_awards")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,11 +25,23 @@ from dkp.core.admin import (
 )
 from dkp.core.errors import GuildError
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry, UserPointsSummary
-from dkp.points.services import adjust_points, reverse_entry
+from dkp.points.pools import POOL_NUMBERS, check_tag_caps
+from dkp.points.services import ADJUSTMENT, adjust_points, reverse_entry
+
+
+class DkpPoolForm(forms.ModelForm):
+    """Tag caps are JSON here: each cap is read by the pool service's rule, as in the API."""
+
+    def clean_tag_caps(self) -> dict[str, int]:
+        try:
+            return check_tag_caps(self.cleaned_data.get("tag_caps") or {})
+        except GuildError as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
 
 
 @admin.register(DkpPool)
 class DkpPoolAdmin(NoDeleteAdmin):
+    form = DkpPoolForm
     list_display = (
         "name",
         "is_active",
@@ -43,6 +56,7 @@ class DkpPoolAdmin(NoDeleteAdmin):
     )
     list_filter = ("is_active", "price_rule", "visibility")
     search_fields = ("name", "description")
+    whole_number_rules = POOL_NUMBERS
     fieldsets = (
         (None, {"fields": ("name", "description", "is_active")}),
         (
@@ -63,6 +77,7 @@ class PointAdjustmentAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "user__display_name", "reason")
     date_hierarchy = "created_at"
     autocomplete_fields = ("user",)
+    whole_number_rules = {"amount": ADJUSTMENT}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return True

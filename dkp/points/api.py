@@ -4,46 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dkp.accounts.models import User
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
+from dkp.core.fields import GuildFilterSet, WholeNumberField, WholeNumberRelatedField
+from dkp.core.parsers import GuildJSONParser
 from dkp.core.roles import Capability
 from dkp.points import pools, services
 from dkp.points.models import DkpPool, PointAdjustment
 
 
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else: no strings, no fractions, no booleans."""
-
-    default_error_messages = {"invalid": "A whole number is required."}
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class PoolSerializer(serializers.ModelSerializer[DkpPool]):
-    tag_caps = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+    tag_caps = serializers.DictField(child=WholeNumberField(pools.TAG_CAP), required=False)
+    minimum_bid = WholeNumberField(pools.MINIMUM_BID, required=False)
+    bid_increment = WholeNumberField(pools.BID_INCREMENT, required=False)
+    decay_percent = WholeNumberField(pools.DECAY_PERCENT, required=False)
+    decay_period_days = WholeNumberField(pools.DECAY_PERIOD_DAYS, required=False)
+    decay_floor = WholeNumberField(pools.DECAY_FLOOR, required=False)
 
     class Meta:
         model = DkpPool
         fields = ["id", *pools.POOL_FIELDS]
         read_only_fields = ["id"]
-        extra_kwargs = {
-            "decay_percent": {"min_value": 0, "max_value": 100},
-            "decay_period_days": {"min_value": 1, "max_value": 3650},
-            "minimum_bid": {"min_value": 0, "max_value": 1_000_000},
-            "bid_increment": {"min_value": 0, "max_value": 1_000_000},
-            "decay_floor": {"min_value": 0, "max_value": 1_000_000},
-        }
 
 
 class AdjustmentSerializer(serializers.ModelSerializer[PointAdjustment]):
@@ -58,9 +45,9 @@ class AdjustmentSerializer(serializers.ModelSerializer[PointAdjustment]):
 
 
 class AdjustmentInputSerializer(serializers.Serializer[PointAdjustment]):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
-    pool = serializers.PrimaryKeyRelatedField(queryset=DkpPool.objects.all())
-    amount = StrictIntegerField(min_value=-1_000_000, max_value=1_000_000, help_text="Signed whole points, not zero.")
+    user = WholeNumberRelatedField(queryset=User.objects.all())
+    pool = WholeNumberRelatedField(queryset=DkpPool.objects.all())
+    amount = WholeNumberField(services.ADJUSTMENT, help_text="Signed whole points, not zero.")
     reason = serializers.CharField(max_length=300)
 
 
@@ -71,6 +58,7 @@ class AdjustmentInputSerializer(serializers.Serializer[PointAdjustment]):
     partial_update=extend_schema(responses={200: PoolSerializer, **ERROR_RESPONSES}),
 )
 class PoolViewSet(
+    WholeNumberLookup,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -80,7 +68,7 @@ class PoolViewSet(
     """DKP pools and their auction and decay rules. Everyone in the guild reads; officers change."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = PoolSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["is_active"]
@@ -103,7 +91,7 @@ class PoolViewSet(
         return Response(PoolSerializer(pool).data)
 
 
-class AdjustmentFilter(django_filters.FilterSet):
+class AdjustmentFilter(GuildFilterSet):
     class Meta:
         model = PointAdjustment
         fields = ["user", "pool"]
@@ -113,11 +101,13 @@ class AdjustmentFilter(django_filters.FilterSet):
     list=extend_schema(responses={200: AdjustmentSerializer(many=True), **ERROR_RESPONSES}),
     create=extend_schema(request=AdjustmentInputSerializer, responses={201: AdjustmentSerializer, **ERROR_RESPONSES}),
 )
-class AdjustmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[PointAdjustment]):
+class AdjustmentViewSet(
+    WholeNumberLookup, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[PointAdjustment]
+):
     """Officers' manual point changes, each with its reason."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = AdjustmentSerializer
     filterset_class = AdjustmentFilter
     ordering_fields = ["created_at", "amount"]

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from dkp.characters.models import CharacterTag
 from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
 from dkp.points.models import DkpPool
 
@@ -31,6 +32,33 @@ POOL_FIELDS = (
 )
 
 
+# A pool's numbers and their ranges; the API's and the admin's fields read these same rules.
+MAX_POOL_POINTS = 1_000_000  # the largest bid, so no minimum, step, cap or floor beyond it means anything
+MINIMUM_BID = WholeNumber("The minimum bid", 0, MAX_POOL_POINTS)
+BID_INCREMENT = WholeNumber("The bid increment", 0, MAX_POOL_POINTS)
+TAG_CAP = WholeNumber("A tag cap", 0, MAX_POOL_POINTS)
+DECAY_PERCENT = WholeNumber("The decay percentage", 0, 100, code="invalid_decay")
+DECAY_PERIOD_DAYS = WholeNumber("The decay period in days", 1, 3650, code="invalid_decay")
+DECAY_FLOOR = WholeNumber("The decay floor", 0, MAX_POOL_POINTS, code="invalid_decay")
+POOL_NUMBERS = {
+    "minimum_bid": MINIMUM_BID,
+    "bid_increment": BID_INCREMENT,
+    "decay_percent": DECAY_PERCENT,
+    "decay_period_days": DECAY_PERIOD_DAYS,
+    "decay_floor": DECAY_FLOOR,
+}
+
+
+def check_tag_caps(caps: object) -> dict[str, int]:
+    """A pool's caps by tag, e.g. ``{"alt": 10}``: known tags, each cap read by ``TAG_CAP``."""
+    if not isinstance(caps, dict):
+        raise InvalidInput('Tag caps are a mapping of tag to points, e.g. {"alt": 10}.', code="invalid_tag_caps")
+    bad = [str(tag) for tag in caps if tag not in CharacterTag.values]
+    if bad:
+        raise InvalidInput(f"Tag caps name unknown tags: {', '.join(bad)}.", code="invalid_tag_caps")
+    return {tag: TAG_CAP.parse(cap) for tag, cap in caps.items()}
+
+
 def _check_pool_rules(changes: dict[str, Any]) -> None:
     unknown = set(changes) - set(POOL_FIELDS)
     if unknown:
@@ -39,15 +67,11 @@ def _check_pool_rules(changes: dict[str, Any]) -> None:
         changes["name"] = str(changes["name"]).strip()
         if not changes["name"]:
             raise InvalidInput("A pool needs a name.", code="name_required")
-    caps = changes.get("tag_caps")
-    if caps is not None:
-        bad = [tag for tag in caps if tag not in CharacterTag.values]
-        if bad:
-            raise InvalidInput(f"Tag caps name unknown tags: {', '.join(bad)}.", code="invalid_tag_caps")
-    if not 0 <= int(changes.get("decay_percent", 0)) <= 100:
-        raise InvalidInput("Decay is a percentage from 0 to 100.", code="invalid_decay")
-    if int(changes.get("decay_period_days", 1)) < 1:
-        raise InvalidInput("The decay period is at least one day.", code="invalid_decay")
+    if changes.get("tag_caps") is not None:
+        changes["tag_caps"] = check_tag_caps(changes["tag_caps"])
+    for field, rule in POOL_NUMBERS.items():
+        if field in changes:
+            changes[field] = rule.parse(changes[field])
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:

@@ -158,9 +158,7 @@ def pool_named(name: str = "") -> DkpPool:
     if not wanted:
         return pools[0]
     for pool in pools:
-        if pool.name.casefold() == wanted.casefold() or (
-            wanted.isascii() and wanted.isdigit() and int(wanted) == pool.pk
-        ):
+        if pool.name.casefold() == wanted.casefold() or wanted == str(pool.pk):  # "3", never "+3" or "٣"
             return pool
     raise InvalidInput(
         f"There is no pool named {wanted!r}; the pools are: {', '.join(p.name for p in pools)}.", code="unknown_pool"

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dkp.core.errors import Conflict, InvalidInput, NotFound
+from dkp.core.numbers import WholeNumber, record_id
 from dkp.core.roles import Capability, require
 from dkp.points.models import DkpPool, EntryKind, PointAdjustment, PointEntry, UserPointsSummary
 
@@ -25,15 +26,18 @@ if TYPE_CHECKING:
     from dkp.accounts.models import User
 
 
+# The most one officer's adjustment may move, either way; the page, API, bot and admin read it.
+MAX_ADJUSTMENT = 1_000_000
+ADJUSTMENT = WholeNumber("An adjustment", -MAX_ADJUSTMENT, MAX_ADJUSTMENT, nonzero=True, code="invalid_amount")
+# No single ledger entry is ever larger: a sanity bound far above any real price or credit.
+MAX_ENTRY_POINTS = 1_000_000_000
+
+
 def require_whole_points(amount: object, *, what: str = "amount", allow_negative: bool = True) -> int:
     """Points are whole numbers: refuse zero, fractions, booleans and text with a message that says so."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidInput(f"The {what} must be a whole number of points, not {amount!r}.", code="invalid_amount")
-    if amount == 0:
-        raise InvalidInput(f"The {what} cannot be zero.", code="invalid_amount")
-    if amount < 0 and not allow_negative:
-        raise InvalidInput(f"The {what} must be positive, not {amount}.", code="invalid_amount")
-    return amount
+    low = -MAX_ENTRY_POINTS if allow_negative else 1
+    rule = WholeNumber(f"The {what}", low, MAX_ENTRY_POINTS, nonzero=True, code="invalid_amount")
+    return rule.parse(amount)
 
 
 def locked_summary(*, user: User, pool: DkpPool) -> UserPointsSummary:
@@ -202,7 +206,7 @@ def adjust_points(*, user: User, pool: DkpPool, amount: int, reason: str, actor:
     """An officer's manual credit or debit, with a reason. May take a balance below zero."""
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
-    amount = require_whole_points(amount)
+    amount = ADJUSTMENT.parse(amount)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("An adjustment needs a reason.", code="reason_required")
@@ -331,7 +335,7 @@ def reverse_entry(*, entry: PointEntry, actor: User | None, reason: str) -> Poin
 def get_pool(name_or_id: str | int) -> DkpPool:
     try:
         if isinstance(name_or_id, int) or (str(name_or_id).isascii() and str(name_or_id).isdigit()):
-            return DkpPool.objects.get(pk=int(name_or_id))
+            return DkpPool.objects.get(pk=record_id("The pool").parse(name_or_id))
         return DkpPool.objects.get(name__iexact=str(name_or_id))
     except DkpPool.DoesNotExist:
         raise NotFound(f"There is no DKP pool {name_or_id!r}.") from None

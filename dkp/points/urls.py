@@ -9,5 +9,5 @@ app_name = "points"
 urlpatterns = [
     path("adjust/", views.adjust, name="adjust"),
     path("decay/", views.decay, name="decay"),
-    path("decay/<int:pool_id>/apply/", views.decay_apply, name="decay_apply"),
+    path("decay/<id:pool_id>/apply/", views.decay_apply, name="decay_apply"),
 ]

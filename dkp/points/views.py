@@ -7,7 +7,6 @@ Each view checks the role, reads its form, calls one service (``adjust_points``,
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -19,34 +18,24 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dkp.accounts.models import User
 from dkp.core.errors import GuildError, InvalidInput
+from dkp.core.fields import id_from_text
 from dkp.core.roles import require_officer
 from dkp.core.time import guild_zone
 from dkp.points.decay import decay_pool, next_decay_on
 from dkp.points.models import DkpPool, UserPointsSummary
-from dkp.points.services import adjust_points
-
-# The API's bound for one adjustment (dkp/points/api.py), so both doors refuse the same amounts.
-MAX_ADJUSTMENT = 1_000_000
-_SIGNED_WHOLE = re.compile(r"[+-]?\d+")
+from dkp.points.services import ADJUSTMENT, adjust_points
 
 
 def _parse_amount(text: str) -> int:
-    """A signed whole number of points as typed; zero is left for the service to refuse."""
-    text = (text or "").strip().replace(",", "")
+    """The points as typed, read by the service's own rule (so the page and the API agree)."""
     if not text:
         raise InvalidInput("Give the number of points (negative to take points away).", code="invalid_amount")
-    if not _SIGNED_WHOLE.fullmatch(text):
-        raise InvalidInput(f"The amount must be a whole number of points, not {text!r}.", code="invalid_amount")
-    digits = text.lstrip("+-")
-    if len(digits) > len(str(MAX_ADJUSTMENT)) or int(digits) > MAX_ADJUSTMENT:
-        raise InvalidInput(
-            f"One adjustment moves at most {MAX_ADJUSTMENT:,} points, not {text}.", code="invalid_amount"
-        )
-    return int(text)
+    return ADJUSTMENT.parse(text)
 
 
-def _chosen(queryset: Any, value: str, *, missing: str) -> Any:
-    chosen = queryset.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
+def _chosen(queryset: Any, value: str, *, missing: str, label: str) -> Any:
+    chosen_id = id_from_text(value, label=label)
+    chosen = queryset.filter(pk=chosen_id).first() if chosen_id is not None else None
     if chosen is None:
         raise InvalidInput(missing, code="required")
     return chosen
@@ -61,14 +50,16 @@ def adjust(request: HttpRequest) -> HttpResponse:
     )
     pools = DkpPool.objects.filter(is_active=True).order_by("name")
     source = request.POST if request.method == "POST" else request.GET
-    form = {key: source.get(key, "").strip() for key in ("user", "pool", "amount", "reason")}
+    # Numbers as typed (a space is refused, not trimmed); the reason is free text.
+    form = {key: source.get(key, "") for key in ("user", "pool", "amount")}
+    form["reason"] = source.get("reason", "").strip()
     if not form["pool"] and len(pools) == 1:
         form["pool"] = str(pools[0].pk)
     error = ""
     if request.method == "POST":
         try:
-            person = _chosen(people, form["user"], missing="Choose the member whose points change.")
-            pool = _chosen(pools, form["pool"], missing="Choose the pool the points are in.")
+            person = _chosen(people, form["user"], missing="Choose the member whose points change.", label="The member")
+            pool = _chosen(pools, form["pool"], missing="Choose the pool the points are in.", label="The pool")
             amount = _parse_amount(form["amount"])
             adjust_points(user=person, pool=pool, amount=amount, reason=form["reason"], actor=actor)
         except GuildError as refused:

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from dkp.core.admin import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyTabularInline, acting_officer, adopt
 from dkp.raids.models import Event, MemberAttendanceSummary, MissedTickRequest, Raid, RaidAttendance, RaidTick
-from dkp.raids.services import create_raid
+from dkp.raids.services import TICK_VALUE, create_raid
 
 
 @admin.register(Event)
@@ -24,6 +24,7 @@ class EventAdmin(NoDeleteAdmin):
     list_select_related = ("pool",)
     list_filter = ("pool", "is_active")
     search_fields = ("name",)
+    whole_number_rules = {"default_tick_value": TICK_VALUE}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Event | None = None) -> tuple[str, ...]:
         # Moving an event to another pool would move its raids' points there behind the ledger's back.

@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import Count, Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, ERROR_SERIALIZER, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, ERROR_SERIALIZER, WholeNumberLookup, acting_user
 from dkp.core.errors import InvalidInput
+from dkp.core.fields import GuildFilterSet, IdFilter, WholeNumberField, WholeNumberRelatedField
+from dkp.core.parsers import GuildJSONParser
 from dkp.core.roles import Capability
-from dkp.points.api import StrictIntegerField
 from dkp.points.models import DkpPool
 from dkp.raids import ingest, services
 from dkp.raids.guild_dump import import_guild_dump
@@ -45,7 +45,7 @@ class RaidSerializer(serializers.ModelSerializer[Raid]):
 
 
 class RaidInputSerializer(serializers.Serializer[Raid]):
-    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.select_related("pool"))
+    event = WholeNumberRelatedField(queryset=Event.objects.select_related("pool"))
     starts_at = serializers.DateTimeField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -67,7 +67,7 @@ class TickSerializer(serializers.ModelSerializer[RaidTick]):
 
 
 class TickInputSerializer(serializers.Serializer[RaidTick]):
-    raid = serializers.PrimaryKeyRelatedField(queryset=Raid.objects.select_related("event__pool"))
+    raid = WholeNumberRelatedField(queryset=Raid.objects.select_related("event__pool"))
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False)
     who = serializers.CharField(required=False, trim_whitespace=False, max_length=ingest.MAX_WHO_CHARS)
     characters = serializers.ListField(
@@ -75,7 +75,7 @@ class TickInputSerializer(serializers.Serializer[RaidTick]):
     )
     preview_token = serializers.CharField(required=False)
     preview = serializers.BooleanField(required=False, default=False)
-    value = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    value = WholeNumberField(services.TICK_VALUE, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     occurred_at = serializers.DateTimeField(required=False)
 
@@ -87,7 +87,7 @@ class TickInputSerializer(serializers.Serializer[RaidTick]):
 
 
 class TickChangeSerializer(serializers.Serializer[RaidTick]):
-    value = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    value = WholeNumberField(services.TICK_VALUE, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100)
     occurred_at = serializers.DateTimeField(required=False)
     add = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
@@ -149,8 +149,8 @@ def _source(given: dict[str, Any]) -> ingest.AttendanceSource:
     return ingest.Names(given["characters"])
 
 
-class RaidFilter(django_filters.FilterSet):
-    pool = django_filters.ModelChoiceFilter(field_name="event__pool", queryset=DkpPool.objects.all())
+class RaidFilter(GuildFilterSet):
+    pool = IdFilter(field_name="event__pool", label_in_errors="pool")
 
     class Meta:
         model = Raid
@@ -163,12 +163,16 @@ class RaidFilter(django_filters.FilterSet):
     create=extend_schema(request=RaidInputSerializer, responses={201: RaidSerializer, **ERROR_RESPONSES}),
 )
 class RaidViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Raid]
+    WholeNumberLookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Raid],
 ):
     """Raid nights. Everyone in the guild reads; officers make them."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = RaidSerializer
     filterset_class = RaidFilter
     ordering_fields = ["starts_at", "created_at"]
@@ -200,6 +204,7 @@ class RaidViewSet(
     destroy=extend_schema(parameters=[OpenApiParameter("reason", str)], responses={204: None, **ERROR_RESPONSES}),
 )
 class TickViewSet(
+    WholeNumberLookup,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -210,7 +215,7 @@ class TickViewSet(
     """Ticks and who was at them. Officers take ticks from dumps, a /who paste or names, edit and delete them."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [GuildJSONParser, MultiPartParser, FormParser]
     serializer_class = TickSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_fields = ["raid"]
@@ -290,11 +295,11 @@ class GuildDumpInputSerializer(serializers.Serializer[Any]):
         responses={200: OpenApiTypes.OBJECT, **UPLOAD_ERRORS},
     )
 )
-class GuildDumpViewSet(viewsets.GenericViewSet[Any]):
+class GuildDumpViewSet(WholeNumberLookup, viewsets.GenericViewSet[Any]):
     """Officers upload a guild dump: levels, classes and alt flags are updated and missing characters added."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, GuildJSONParser]
     serializer_class = GuildDumpInputSerializer
 
     def get_queryset(self) -> QuerySet[Any]:  # pragma: no cover - nothing is listed
@@ -322,7 +327,8 @@ class GuildDumpViewSet(viewsets.GenericViewSet[Any]):
 
 class EventSerializer(serializers.ModelSerializer[Event]):
     pool_name = serializers.CharField(source="pool.name", read_only=True)
-    default_tick_value = StrictIntegerField(min_value=1, max_value=100_000)
+    pool = WholeNumberRelatedField(queryset=DkpPool.objects.all())
+    default_tick_value = WholeNumberField(services.TICK_VALUE)
 
     class Meta:
         model = Event
@@ -334,11 +340,11 @@ class EventSerializer(serializers.ModelSerializer[Event]):
     list=extend_schema(responses={200: EventSerializer(many=True), **ERROR_RESPONSES}),
     create=extend_schema(responses={201: EventSerializer, **ERROR_RESPONSES}),
 )
-class EventViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Event]):
+class EventViewSet(WholeNumberLookup, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Event]):
     """Kinds of raid in a pool, with their usual points per tick."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = [JSONParser]
+    parser_classes = [GuildJSONParser]
     serializer_class = EventSerializer
     filterset_fields = ["pool", "is_active"]
     ordering_fields = ["name", "created_at"]

@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dkp.characters.models import Character
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import NotFound
+from dkp.core.fields import GuildFilterSet, WholeNumberRelatedField
 from dkp.core.models import RequestStatus
 from dkp.core.roles import Capability
 from dkp.raids import missed
@@ -53,8 +54,8 @@ class MissedTickRequestSerializer(serializers.ModelSerializer[MissedTickRequest]
 
 
 class MissedTickInputSerializer(serializers.Serializer[MissedTickRequest]):
-    tick = serializers.PrimaryKeyRelatedField(queryset=RaidTick.objects.select_related("raid__event__pool"))
-    character = serializers.PrimaryKeyRelatedField(queryset=Character.objects.all())
+    tick = WholeNumberRelatedField(queryset=RaidTick.objects.select_related("raid__event__pool"))
+    character = WholeNumberRelatedField(queryset=Character.objects.all())
     evidence = serializers.CharField(
         max_length=missed.EVIDENCE_MAX, help_text="A log line or note showing you were there."
     )
@@ -66,7 +67,7 @@ class MissedTickDecisionSerializer(serializers.Serializer[MissedTickRequest]):
     )
 
 
-class MissedTickRequestFilter(django_filters.FilterSet):
+class MissedTickRequestFilter(GuildFilterSet):
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
 
     class Meta:
@@ -79,7 +80,7 @@ class MissedTickRequestFilter(django_filters.FilterSet):
     retrieve=extend_schema(responses={200: MissedTickRequestSerializer, **ERROR_RESPONSES}),
 )
 class MissedTickRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[MissedTickRequest]
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[MissedTickRequest]
 ):
     """Missed-tick requests: members see and make their own; officers see all and decide."""
 
@@ -101,8 +102,8 @@ class MissedTickRequestViewSet(
             return MissedTickRequest.objects.none()
         return missed.visible_missed_ticks(viewer=acting_user(self.request))
 
-    def _request(self, pk: str) -> MissedTickRequest:
-        found = self.get_queryset().filter(pk=int(pk) if pk.isdigit() else 0).first()
+    def _request(self, pk: int | str) -> MissedTickRequest:
+        found = self.get_queryset().filter(pk=int(pk)).first()  # WholeNumberLookup has read the id
         if found is None:
             raise NotFound("No such missed-tick request.")
         return found

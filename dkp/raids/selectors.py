@@ -61,7 +61,7 @@ def recent_raids(*, search: str = "", limit: int = RAID_CHOICES) -> list[Raid]:
     raids = Raid.objects.select_related("event__pool").order_by("-starts_at", "-pk")
     search = (search or "").strip()
     if search.isascii() and search.isdigit():
-        raids = raids.filter(pk=int(search))
+        raids = raids.filter(pk=int(search) if len(search) <= 18 else 0)  # past any id: none, not an overflow
     elif search:
         raids = raids.filter(Q(event__name__icontains=search) | Q(event__pool__name__icontains=search))
     return list(raids[:limit])
@@ -79,7 +79,8 @@ def raid_for_tick(*, raid_id: str = "", now: dt.datetime | None = None) -> Raid:
     raids = Raid.objects.select_related("event__pool")
     wanted = (raid_id or "").strip()
     if wanted:
-        raid = raids.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
+        is_id = wanted.isascii() and wanted.isdigit() and len(wanted) <= 18
+        raid = raids.filter(pk=int(wanted)).first() if is_id else None
         if raid is None:
             raise InvalidInput(f"There is no raid night {wanted!r}; pick one from the list.", code="raid_not_found")
         return raid

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
 from dkp.points.models import DkpPool, EntryKind, PointEntry
 from dkp.points.services import reverse_entry_in_transaction
@@ -21,6 +22,10 @@ from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
+
+# What one tick may be worth, and so an event's points per tick; every door reads this rule.
+MAX_TICK_VALUE = 100_000
+TICK_VALUE = WholeNumber("A tick value", 1, MAX_TICK_VALUE, code="invalid_amount")
 
 
 @dataclass(frozen=True)
@@ -85,11 +90,7 @@ def record_tick(
         if attendee.name.lower() in seen:
             raise InvalidInput(f"{attendee.name} is listed twice.", code="duplicate_character")
         seen.add(attendee.name.lower())
-    value = raid.event.default_tick_value if value is None else value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(
-            f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount"
-        )
+    value = TICK_VALUE.parse(raid.event.default_tick_value if value is None else value)
     if source_digest and RaidTick.objects.filter(source_digest=source_digest).exists():
         raise Conflict(f"This raid dump ({source_name or 'file'}) was already taken for a tick.", code="duplicate_dump")
     tick = RaidTick.objects.create(
@@ -118,11 +119,7 @@ def record_tick(
 
 
 def _require_value(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(
-            f"A tick is worth a whole number of points above zero, not {value!r}.", code="invalid_amount"
-        )
-    return value
+    return TICK_VALUE.parse(value)
 
 
 def _require_past(occurred_at: dt.datetime) -> None:
@@ -263,8 +260,7 @@ def create_event(*, pool: DkpPool, name: str, default_tick_value: int, actor: Us
     name = (name or "").strip()
     if not name:
         raise InvalidInput("An event needs a name.", code="name_required")
-    if isinstance(default_tick_value, bool) or not isinstance(default_tick_value, int) or default_tick_value < 1:
-        raise InvalidInput("Points per tick must be a whole number of at least 1.", code="invalid_amount")
+    default_tick_value = TICK_VALUE.parse(default_tick_value)  # an event's value becomes its ticks' value
     if Event.objects.filter(pool=pool, name__iexact=name).exists():
         raise Conflict(f"{pool.name} already has an event named {name}.", code="duplicate_event")
     return Event.objects.create(pool=pool, name=name, default_tick_value=default_tick_value)

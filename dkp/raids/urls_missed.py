@@ -8,7 +8,7 @@ app_name = "missed"
 
 urlpatterns = [
     path("", views_missed.queue, name="queue"),
-    path("ticks/<int:tick_id>/", views_missed.request_form, name="new"),
-    path("<int:pk>/approve/", views_missed.approve, name="approve"),
-    path("<int:pk>/deny/", views_missed.deny, name="deny"),
+    path("ticks/<id:tick_id>/", views_missed.request_form, name="new"),
+    path("<id:pk>/approve/", views_missed.approve, name="approve"),
+    path("<id:pk>/deny/", views_missed.deny, name="deny"),
 ]

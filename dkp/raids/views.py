@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dkp.core.errors import GuildError, InvalidInput
+from dkp.core.fields import id_from_text
 from dkp.core.roles import require_officer
 from dkp.core.time import guild_zone, parse_local
 from dkp.raids import ingest, services
@@ -34,12 +35,8 @@ def _local_input(at: dt.datetime | None) -> str:
 
 
 def _parse_value(text: str) -> int | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise InvalidInput(f"A tick is worth a whole number of points above zero, not {text!r}.", code="invalid_amount")
-    return int(text)
+    """The tick value typed on the page: blank for the event's default, else the service's rule."""
+    return None if text == "" else services.TICK_VALUE.parse(text)
 
 
 def _uploads(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
@@ -57,7 +54,8 @@ def raid_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("event", "starts_at", "note")}
         try:
-            event = events.filter(pk=int(form["event"])).first() if form["event"].isdigit() else None
+            event_id = id_from_text(form["event"], label="The event")
+            event = events.filter(pk=event_id).first() if event_id is not None else None
             if event is None:
                 raise InvalidInput("Choose the raid's event.", code="event_required")
             starts_at = parse_local(form["starts_at"], what="the raid's start")

@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 from dkp.accounts.models import User
 from dkp.characters.models import Character
 from dkp.core.errors import GuildError
+from dkp.core.fields import IdChoiceField
 from dkp.core.roles import Capability, require
 from dkp.raids import missed
 from dkp.raids.models import MissedTickRequest, RaidTick
 
 
 class MissedTickForm(forms.Form):
-    character = forms.ModelChoiceField(
+    character = IdChoiceField(
         queryset=Character.objects.none(),
         empty_label=None,
         error_messages={"invalid_choice": "Pick one of your own characters."},

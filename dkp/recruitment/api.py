@@ -18,8 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dkp.characters.models import EqClass
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import InvalidInput, NotFound
+from dkp.core.fields import WholeNumberField
+from dkp.core.numbers import record_id
 from dkp.core.roles import Capability, can
 from dkp.recruitment import selectors, services
 from dkp.recruitment.models import (
@@ -180,14 +182,14 @@ class ApplicationQuestionSerializer(serializers.ModelSerializer[ApplicationQuest
 
 
 class ApplicationAnswerInputSerializer(serializers.Serializer[dict[str, Any]]):
-    question = serializers.IntegerField(help_text="The question's id, from /application-questions/.")
+    question = WholeNumberField(record_id("question"), help_text="The question's id, from /application-questions/.")
     answer = serializers.CharField(allow_blank=True, max_length=services.ANSWER_MAX)
 
 
 class ApplicationInputSerializer(serializers.Serializer[GuildApplication]):
     character_name = serializers.CharField(max_length=services.CHARACTER_NAME_MAX)
     character_class = serializers.ChoiceField(choices=EqClass.choices)
-    character_level = serializers.IntegerField(min_value=services.MIN_LEVEL, max_value=services.MAX_LEVEL)
+    character_level = WholeNumberField(services.LEVEL)
     answers = ApplicationAnswerInputSerializer(many=True, required=False, default=list)
 
 
@@ -229,22 +231,22 @@ class CommentEditInputSerializer(serializers.Serializer[ApplicationComment]):
 class QuestionInputSerializer(serializers.Serializer[ApplicationQuestion]):
     text = serializers.CharField(max_length=services.QUESTION_MAX)
     required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # a payload field named like Field.required
-    position = serializers.IntegerField(min_value=0, max_value=32767, default=0)
+    position = WholeNumberField(services.QUESTION_POSITION, default=0)
     is_active = serializers.BooleanField(default=True)
 
 
 class QuestionPatchSerializer(serializers.Serializer[ApplicationQuestion]):
     text = serializers.CharField(max_length=services.QUESTION_MAX, required=False)
     required = serializers.BooleanField(required=False)  # type: ignore[assignment]  # a payload field named like Field.required
-    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    position = WholeNumberField(services.QUESTION_POSITION, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
 # --- Doors ---------------------------------------------------------------------------------------
 
 
-def _pk(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+def _pk(value: int | str) -> int:
+    return int(value)  # WholeNumberLookup has already read the id in the address strictly
 
 
 @extend_schema_view(
@@ -255,7 +257,7 @@ def _pk(value: str) -> int:
     retrieve=extend_schema(responses={200: GuildApplicationDetailSerializer, **ERROR_RESPONSES}),
 )
 class GuildApplicationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[GuildApplication]
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[GuildApplication]
 ):
     """Applications: members read them all, an applicant their own; the actions move them along."""
 
@@ -373,7 +375,7 @@ class GuildApplicationViewSet(
         return Response(ApplicationCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
-class ApplicationCommentViewSet(viewsets.GenericViewSet[ApplicationComment]):
+class ApplicationCommentViewSet(WholeNumberLookup, viewsets.GenericViewSet[ApplicationComment]):
     """A comment on an application: its author may rewrite it (it keeps its time and shows as edited)."""
 
     permission_classes = API_PERMISSIONS
@@ -399,7 +401,7 @@ class ApplicationCommentViewSet(viewsets.GenericViewSet[ApplicationComment]):
     retrieve=extend_schema(responses={200: ApplicationQuestionSerializer, **ERROR_RESPONSES}),
 )
 class ApplicationQuestionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApplicationQuestion]
+    WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApplicationQuestion]
 ):
     """The questions every applicant answers; officers add, reword, reorder and retire them."""
 

@@ -18,6 +18,7 @@ from dkp.accounts.tasks import push_role_group_after_commit
 from dkp.characters.models import EqClass
 from dkp.core.errors import Conflict, Forbidden, InvalidInput
 from dkp.core.models import GuildSettings
+from dkp.core.numbers import WholeNumber
 from dkp.core.roles import OUTSIDERS, Capability, RoleGroup, can, require
 from dkp.discord.models import DiscordOutbox
 from dkp.discord.notify import announce_after_commit
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 MIN_LEVEL = 1
 MAX_LEVEL = 130
+LEVEL = WholeNumber("The level", MIN_LEVEL, MAX_LEVEL, code="invalid_level")
+QUESTION_POSITION = WholeNumber("The position", 0, 32767, code="invalid_position")  # the column's range
 CHARACTER_NAME_MAX = 15
 ANSWER_MAX = 4000
 COMMENT_MAX = 4000
@@ -95,18 +98,14 @@ def _clean_character_name(character_name: str) -> str:
 
 
 def _clean_level(character_level: int) -> int:
-    if isinstance(character_level, bool) or not isinstance(character_level, int):
-        raise InvalidInput("The level must be a whole number.", code="invalid_level")
-    if not MIN_LEVEL <= character_level <= MAX_LEVEL:
-        raise InvalidInput(f"The level must be between {MIN_LEVEL} and {MAX_LEVEL}.", code="invalid_level")
-    return character_level
+    return LEVEL.parse(character_level)
 
 
 def _answers_as_asked(answers: dict[int, str]) -> list[dict[str, str]]:
     """Each active question with its answer, keeping the question's text as it is asked today."""
     questions = list(open_questions())
     asked = {question.pk for question in questions}
-    unknown = sorted(int(key) for key in answers if int(key) not in asked)
+    unknown = [key for key in answers if key not in asked]  # keys are question ids, as ints
     if unknown:
         raise InvalidInput(
             "Some answers are to questions no longer asked; reload the form and answer again.",
@@ -419,7 +418,10 @@ def create_question(
     """Officers add a question every new applicant answers."""
     require(actor, Capability.MANAGE_GUILD)
     return ApplicationQuestion.objects.create(
-        text=_clean_question_text(text), required=required, position=position, is_active=is_active
+        text=_clean_question_text(text),
+        required=required,
+        position=QUESTION_POSITION.parse(position),
+        is_active=is_active,
     )
 
 
@@ -441,7 +443,7 @@ def update_question(
     if required is not None:
         question.required = required
     if position is not None:
-        question.position = position
+        question.position = QUESTION_POSITION.parse(position)
     if is_active is not None:
         question.is_active = is_active
     question.save()

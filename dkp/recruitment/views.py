@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dkp.accounts.models import User
 from dkp.characters.models import EqClass
 from dkp.core.errors import GuildError, InvalidInput, NotFound
+from dkp.core.fields import WholeNumberFormField
 from dkp.core.http import HtmxHttpRequest
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, can, require
@@ -39,7 +40,7 @@ class ApplicationForm(forms.Form):
 
     character_name = forms.CharField(label="Main character", max_length=15)
     character_class = forms.ChoiceField(label="Class", choices=[("", "Choose…"), *EqClass.choices])
-    character_level = forms.IntegerField(label="Level", min_value=1, max_value=200)
+    character_level = WholeNumberFormField(services.LEVEL, label="Level")
 
     def __init__(self, questions: list[ApplicationQuestion], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

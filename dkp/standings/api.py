@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,8 +22,9 @@ from rest_framework.views import APIView
 from dkp.accounts import keys
 from dkp.accounts.models import User
 from dkp.characters.models import Character, EqClass
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
 from dkp.core.errors import Forbidden
+from dkp.core.fields import GuildFilterSet
 from dkp.core.roles import Capability, RoleGroup, can
 from dkp.points import api as points_api
 from dkp.points.models import PointEntry, UserPointsSummary
@@ -92,6 +94,12 @@ class PointEntrySerializer(serializers.ModelSerializer[PointEntry]):
         read_only_fields = fields
 
 
+class LedgerFilter(GuildFilterSet):
+    class Meta:
+        model = PointEntry
+        fields = ["pool", "kind"]
+
+
 def _people() -> QuerySet[User]:
     return User.objects.select_related("main_character").order_by("username")
 
@@ -118,7 +126,7 @@ class MeLedgerView(ListAPIView[PointEntry]):
     permission_classes = API_PERMISSIONS
     read_capability = None
     serializer_class = PointEntrySerializer
-    filterset_fields = ["pool", "kind"]
+    filterset_class = LedgerFilter
     ordering_fields = ["occurred_at", "amount"]
 
     def get_queryset(self) -> QuerySet[PointEntry]:
@@ -133,7 +141,11 @@ class MeLedgerView(ListAPIView[PointEntry]):
     partial_update=extend_schema(request=RoleGroupSerializer, responses={200: UserSerializer, **ERROR_RESPONSES}),
 )
 class UserViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet[User]
+    WholeNumberLookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[User],
 ):
     """Guild people. Members and above read; officers change role groups."""
 
@@ -170,8 +182,11 @@ class UserViewSet(
         return self.get_paginated_response(PointEntrySerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
 
     def filter_queryset_for(self, entries: QuerySet[PointEntry]) -> QuerySet[PointEntry]:
-        pool = self.request.query_params.get("pool", "")
-        return entries.filter(pool_id=int(pool)) if pool.isdigit() else entries
+        # The same filters as /me/ledger/, so ?pool=² is the same 400 on both.
+        filters = LedgerFilter(self.request.query_params, queryset=entries, request=self.request)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)  # a 400 in the one error shape, naming the filter
+        return filters.qs
 
 
 class StandingSerializer(serializers.ModelSerializer[UserPointsSummary]):

@@ -21,6 +21,7 @@ from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import GuildError
+from dkp.core.fields import id_from_text
 from dkp.core.http import HtmxHttpRequest
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
@@ -36,9 +37,9 @@ from dkp.web.demo import DEMO_PERSONAS
 
 def _pool_from(request: HttpRequest) -> DkpPool | None:
     pools = DkpPool.objects.filter(is_active=True).order_by("pk")
-    wanted = request.GET.get("pool", "")
-    if wanted.isascii() and wanted.isdigit():
-        return pools.filter(pk=int(wanted)).first() or pools.first()
+    wanted = id_from_text(request.GET.get("pool", ""), label="The pool", status=400)
+    if wanted is not None:
+        return pools.filter(pk=wanted).first() or pools.first()
     return pools.first()
 
 

@@ -80,9 +80,14 @@ def test_officer_adjustment_through_the_api_moves_the_balance(guild: Guild) -> N
 @pytest.mark.parametrize(
     ("change", "status"),
     [
-        ({"amount": 0}, 422),
+        ({"amount": 0}, 400),
         ({"amount": 2.5}, 400),
-        ({"amount": "10"}, 400),
+        ({"amount": 10.0}, 400),
+        ({"amount": "+10"}, 400),
+        ({"amount": " 10"}, 400),
+        ({"user": 2.5}, 400),
+        ({"user": "+5"}, 400),
+        ({"pool": 1.0}, 400),
         ({"amount": "ten"}, 400),
         ({"amount": True}, 400),
         ({"reason": ""}, 400),

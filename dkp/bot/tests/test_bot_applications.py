@@ -116,7 +116,7 @@ def test_a_guest_applies_through_the_modal_and_becomes_an_applicant(
         ("Spellsword 60", "'Spellsword' is not an EverQuest class; choose one of: Bard, Beastlord,"),
         ("Ranger", "Write your class and level, e.g. “Shadow Knight 65”, not 'Ranger'."),
         ("60 61", "Write your class and level, e.g. “Shadow Knight 65”, not '60 61'."),
-        ("Ranger 200", "The level must be between 1 and 130."),
+        ("Ranger 200", "The level must be from 1 to 130."),
     ],
 )
 def test_a_bad_class_or_level_is_told_and_nothing_is_saved(guild: Guild, class_level: str, told: str) -> None:

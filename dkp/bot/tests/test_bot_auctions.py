@@ -295,10 +295,12 @@ def test_bid_over_the_available_balance_is_refused_and_changes_nothing(guild):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("abc", "'abc' is not a number of points."),
-        ("-5", "A bid must be at least 1 point, not -5."),
-        ("12.5", "A bid must be a whole number of points, not 12.5."),
-        ("0", "A bid must be at least 1 point, not 0."),
+        ("abc", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        ("-5", "A bid must be from 1 to 1,000,000."),
+        ("12.5", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        ("0", "A bid must be from 1 to 1,000,000."),
+        (" 50 ", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        ("+5", "A bid must be a whole number written with the digits 0-9, such as 50."),
     ],
 )
 def test_malformed_amounts_are_refused_with_the_reason(guild, amount, message):
@@ -401,7 +403,7 @@ def test_bid_modal_refuses_bad_amounts_and_overspending(guild):
 
     malformed, too_much = in_discord(guild, scenario)
     assert only_to_them(malformed)
-    assert said(malformed) == "'abc' is not a number of points."
+    assert said(malformed) == "A bid must be a whole number written with the digits 0-9, such as 50."
     assert said(too_much) == "You have 10 points available in Main; a bid of 50 is more than that."
     assert not ItemBid.objects.exists()
 

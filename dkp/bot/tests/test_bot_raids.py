@@ -81,7 +81,7 @@ def test_two_dumps_and_a_chosen_value_make_one_tick(guild: Guild) -> None:
 
     async def scenario(world: World):
         shown = await world.officer.slash(
-            world.channel, "raid tick", dump=sample(FIRST), dump2=sample(SECOND), raid=str(guild.raid.pk), value=3
+            world.channel, "raid tick", dump=sample(FIRST), dump2=sample(SECOND), raid=str(guild.raid.pk), value="3"
         )
         preview = text(shown)
         await world.officer.click(reply(shown), label="Confirm")

@@ -25,12 +25,26 @@ from dkp.loot.services.awards import (
 from dkp.loot.services.bidding import place_bid, withdraw_bid
 from dkp.loot.services.closing import close_auction, close_due_auctions, close_if_due, reaward_next
 from dkp.loot.services.log_import import AwardLine, award_loot_batch, awards_from_log
-from dkp.loot.services.parsing import MAX_BID, MAX_MINUTES, MAX_QUANTITY, parse_amount, parse_item_lines
+from dkp.loot.services.parsing import (
+    BID,
+    MAX_BID,
+    MAX_MINUTES,
+    MAX_QUANTITY,
+    MINUTES,
+    PRICE,
+    QUANTITY,
+    parse_amount,
+    parse_item_lines,
+)
 
 __all__ = [
+    "BID",
     "MAX_BID",
     "MAX_MINUTES",
     "MAX_QUANTITY",
+    "MINUTES",
+    "PRICE",
+    "QUANTITY",
     "AwardLine",
     "award_loot",
     "award_loot_batch",

@@ -15,7 +15,7 @@ from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Item
 from dkp.loot.services.awards import item_named
-from dkp.loot.services.parsing import MAX_MINUTES, MAX_QUANTITY, whole_in_range
+from dkp.loot.services.parsing import MINUTES, QUANTITY
 from dkp.points.models import DkpPool
 
 if TYPE_CHECKING:
@@ -45,10 +45,10 @@ def open_auction(
     require(actor, Capability.MANAGE_GUILD)
     if not pool.is_active:
         raise Conflict(f"The pool {pool.name} is not active; auctions open in active pools.", code="pool_inactive")
-    quantity = whole_in_range(quantity, what="quantity", low=1, high=MAX_QUANTITY)
+    quantity = QUANTITY.parse(quantity)
     if minutes is None:
         minutes = GuildSettings.load().auction_minutes
-    minutes = whole_in_range(minutes, what="minutes", low=1, high=MAX_MINUTES)
+    minutes = MINUTES.parse(minutes)
     if isinstance(item, str):
         item = item_named(item)
     now = timezone.now()
@@ -104,7 +104,7 @@ def not_open(auction: Auction) -> Conflict:
 def extend_auction(*, auction_id: int, actor: User, minutes: int) -> Auction:
     """Officers only, while open: push the closing time ``minutes`` later (from now if already due)."""
     require(actor, Capability.MANAGE_GUILD)
-    minutes = whole_in_range(minutes, what="minutes", low=1, high=MAX_MINUTES)
+    minutes = MINUTES.parse(minutes)
     auction = locked_auction(auction_id)
     if auction.status != AuctionStatus.OPEN:
         raise not_open(auction)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from dkp.characters.models import Character, CharacterTag
 from dkp.core.db import retry_if_deadlocked
 from dkp.core.errors import Conflict, GuildError, InvalidInput, NotFound
+from dkp.core.numbers import record_id
 from dkp.core.roles import Capability, require
 from dkp.loot import resolver
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, Channel, ItemBid
@@ -124,8 +125,8 @@ def _record_refusal(*, auction: Auction, user: User, amount: object, channel: st
 
 def _auction_or_404(auction_id: object) -> Auction:
     try:
-        key = int(str(auction_id))
-    except ValueError:
+        key = record_id("The auction").parse(auction_id)
+    except InvalidInput:
         raise NotFound(f"There is no auction {str(auction_id)[:20]!r}.", code="auction_not_found") from None
     auction = Auction.objects.select_related("pool", "item").filter(pk=key).first()
     if auction is None:

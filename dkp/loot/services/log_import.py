@@ -16,7 +16,7 @@ from dkp.core.roles import Capability, require
 from dkp.core.time import guild_zone
 from dkp.loot.models import LootDistribution
 from dkp.loot.services.awards import award_loot_in_transaction, item_named
-from dkp.loot.services.parsing import parse_amount
+from dkp.loot.services.parsing import PRICE
 from dkp.points.models import DkpPool
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def award_loot_batch(
             what = "is not a character anyone owns" if character is None else "has no owner yet; approve a claim first"
             raise InvalidInput(f"Row {number}: {name or 'a blank name'} {what}.", code="unknown_character")
         try:
-            value = 0 if price in (0, "0") else parse_amount(price, what="price")
+            value = PRICE.parse(price)
             awards.append(
                 award_loot_in_transaction(
                     item=item_named(item_name),

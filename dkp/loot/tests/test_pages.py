@@ -234,12 +234,13 @@ def test_over_the_balance_through_htmx_shows_the_message_in_the_form(client, gui
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("2.5", "A bid must be a whole number of points, not 2.5."),
-        ("lots", "&#x27;lots&#x27; is not a number of points."),
-        ("0", "A bid must be at least 1 point, not 0."),
-        ("-5", "A bid must be at least 1 point, not -5."),
-        ("", "Enter your bid as a whole number of points."),
-        ("99999999999", "A bid can be at most 1,000,000 points."),
+        ("2.5", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        ("lots", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        ("0", "A bid must be from 1 to 1,000,000."),
+        ("-5", "A bid must be from 1 to 1,000,000."),
+        ("", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        (" 50 ", "A bid must be a whole number written with the digits 0-9, such as 50."),
+        ("99999999999", "A bid must be from 1 to 1,000,000."),
     ],
 )
 def test_amounts_that_are_not_whole_positive_points_are_refused_with_why(

@@ -66,10 +66,13 @@ def test_loot_beyond_the_balance_is_refused_and_nothing_is_written(guild):
 @pytest.mark.parametrize(
     ("amount", "reason", "message"),
     [
-        (0, "bonus", "cannot be zero"),
+        (0, "bonus", "and not 0"),
         (2.5, "bonus", "whole number"),
-        ("5", "bonus", "whole number"),
+        ("+5", "bonus", "whole number"),
+        (" 5", "bonus", "whole number"),
+        (5.0, "bonus", "whole number"),
         (True, "bonus", "whole number"),
+        (1_000_001, "bonus", "from -1,000,000 to 1,000,000"),  # the cap holds for the admin and every caller
         (5, "   ", "needs a reason"),
     ],
 )

@@ -86,7 +86,10 @@ ODD_AMOUNTS: dict[object, int | None] = {
     "12.5": None,
     "ten": None,
     "": None,
-    " 25 ": 25,
+    " 25 ": None,  # the one reader trims nothing (docs/input.md)
+    "+5": None,
+    1.0: None,
+    "25": 25,
     10**7: None,
 }
 MAX_OPEN_AUCTIONS = 4
@@ -696,7 +699,7 @@ class GuildLedger(RuleBasedStateMachine):
         elif not auction.is_open:
             refusal = (Conflict, "takes no more bids")
         elif amount is None:
-            refusal = (InvalidInput, "whole number|not a number|at least 1|at most")
+            refusal = (InvalidInput, "must be a whole number|must be from 1 to")
         elif amount < auction.minimum_bid:
             refusal = (InvalidInput, f"minimum bid on this auction is {auction.minimum_bid}")
         elif auction.bid_increment and amount % auction.bid_increment:

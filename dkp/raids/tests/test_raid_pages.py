@@ -157,7 +157,7 @@ def test_edit_and_delete_pages_move_balances(client, guild: Guild) -> None:
     assert RaidAttendance.objects.filter(tick=tick, character_name="Pipperel").exists()
     page = client.post(reverse("raids:tick_edit", args=[tick.pk]), {"value": "0", "occurred_at": ""})
     assert page.status_code == 422
-    assert "above zero" in page.text
+    assert "A tick value must be from 1 to 100,000." in page.text
     page = client.post(reverse("raids:tick_delete", args=[tick.pk]), {"reason": "mistake"})
     assert page.status_code == 302
     assert not RaidAttendance.objects.filter(tick=tick).exists()

@@ -87,7 +87,7 @@ def test_adding_a_character_credits_its_owner(guild: Guild) -> None:
         ({"add_names": ["Nobodyhere"]}, "No character named"),
         ({"add_names": ["Gwendolyn"]}, "Already at this tick"),
         ({"remove_names": ["Pipperel"]}, "Not at this tick"),
-        ({"value": 0}, "above zero"),
+        ({"value": 0}, "from 1 to 100,000"),
         ({"occurred_at": timezone.now() + dt.timedelta(days=1)}, "future"),
         ({"remove_names": ["Gwendolyn", "Olwenna", "Rheanor", "Devraxx"]}, "delete the tick"),
     ],

@@ -11,19 +11,22 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dkp.core.errors import GuildError
+from dkp.core.errors import GuildError, InvalidInput
+from dkp.core.numbers import WholeNumber
 from dkp.points.decay import DecayRun, decay_pool
 from dkp.points.models import DkpPool
+from dkp.points.pools import DECAY_FLOOR, DECAY_PERCENT
 from dkp.points.services import get_pool
 
 
-def _whole(text: str | None, *, option: str, low: int, high: int) -> int | None:
+def _whole(text: str | None, *, option: str, rule: WholeNumber) -> int | None:
+    """An option read by the pool's own rule for that number, named as typed on the command line."""
     if text is None:
         return None
-    cleaned = text.strip()
-    if not (cleaned.isascii() and cleaned.isdigit()) or not low <= int(cleaned) <= high:
-        raise CommandError(f"{option} must be a whole number from {low} to {high:,}, not {text!r}.")
-    return int(cleaned)
+    try:
+        return rule.named(option).parse(text)
+    except InvalidInput as refused:
+        raise CommandError(refused.message) from None
 
 
 class Command(BaseCommand):
@@ -39,8 +42,8 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, pool: str | None, dry_run: bool, percent: str | None, floor: str | None, **options: Any
     ) -> None:
-        percent_value = _whole(percent, option="--percent", low=0, high=100)
-        floor_value = _whole(floor, option="--floor", low=0, high=1_000_000)
+        percent_value = _whole(percent, option="--percent", rule=DECAY_PERCENT)
+        floor_value = _whole(floor, option="--floor", rule=DECAY_FLOOR)
         if pool is not None:
             try:
                 pools = [get_pool(pool.strip())]
