@@ -255,7 +255,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set that several components share under different field names.
     "ENUM_NAME_OVERRIDES": {
         "EqClassEnum": "dkp.characters.models.EqClass",
-        "StatusEnum": "dkp.raids.models.RequestStatus",  # claims and missed ticks: pending, approved, denied
+        "StatusEnum": "dkp.core.models.RequestStatus",  # claims and missed ticks: pending, approved, denied
         "ApplicationStatusEnum": "dkp.recruitment.models.ApplicationStatus",
         "CommentVisibilityEnum": "dkp.recruitment.models.CommentVisibility",
     },
