@@ -1,5 +1,5 @@
-"""The Discord bot (``python manage.py runbot``): slash commands, auction posts and buttons over the services."""
+"""The Discord bot (``python manage.py runbot``): slash commands, auction posts and buttons over the services.
 
-from dkp.bot.core import DkpBot, create_bot
-
-__all__ = ["DkpBot", "create_bot"]
+An installed app, so this package is imported while Django loads its apps: it imports nothing itself.
+The bot is ``dkp.bot.core.create_bot``; the commands are in the modules beside it.
+"""

@@ -23,8 +23,12 @@ from discord import app_commands
 
 from dkp.bot.core import answering, db, say, signed_up_user, site_url
 from dkp.core.errors import Conflict, InvalidInput, NotFound
+from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
-from dkp.discord.components import VOTE_LABELS, VOTE_STYLES, VOTE_TEMPLATE, vote_custom_id
+from dkp.discord.components import VOTE_CHOICES, VOTE_LABELS, VOTE_STYLES, VOTE_TEMPLATE, vote_custom_id
+from dkp.recruitment.models import GuildApplication
+from dkp.recruitment.selectors import open_application_of, open_questions
+from dkp.recruitment.services import cast_vote, submit_application
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -105,8 +109,6 @@ class ApplyForm:
 
 def _apply_form(applicant: User) -> ApplyForm:
     """The form to show, after the refusals the service would give at the end anyway."""
-    from dkp.core.models import GuildSettings
-    from dkp.recruitment.selectors import open_application_of, open_questions
 
     require(applicant, Capability.APPLY)
     open_application = open_application_of(user=applicant)
@@ -121,7 +123,6 @@ def _apply_form(applicant: User) -> ApplyForm:
 
 
 def _submit(applicant: User, name: str, class_level: str, answers: dict[int, str]) -> str:
-    from dkp.recruitment.services import submit_application
 
     eq_class, level = parse_class_level(class_level)
     application = submit_application(
@@ -135,8 +136,6 @@ def _submit(applicant: User, name: str, class_level: str, answers: dict[int, str
 
 
 def _vote(voter: User, application_id: int, choice: str) -> str:
-    from dkp.recruitment.models import GuildApplication
-    from dkp.recruitment.services import cast_vote
 
     application = GuildApplication.objects.filter(pk=application_id).first()
     if application is None:
@@ -241,7 +240,6 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_T
 
 def vote_view(application_id: int) -> discord.ui.View:
     """The vote buttons as a view, for the bot's own posts (the REST poster uses ``vote_components``)."""
-    from dkp.discord.components import VOTE_CHOICES
 
     view = discord.ui.View(timeout=None)
     for choice in VOTE_CHOICES:

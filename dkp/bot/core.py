@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import discord
 from asgiref.sync import sync_to_async
@@ -25,10 +25,10 @@ from discord.ext import commands
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from dkp.accounts.models import User
+from dkp.accounts.role_sync import pull_member_roles
+from dkp.accounts.services import member_joined
 from dkp.core.errors import Forbidden, GuildError
-
-if TYPE_CHECKING:
-    from dkp.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,6 @@ async def db(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 def user_by_discord_id(discord_id: int | str) -> User | None:
-    from dkp.accounts.models import User
 
     return User.objects.filter(discord_id=str(discord_id), is_active=True).first()
 
@@ -142,6 +141,7 @@ class DkpBot(commands.Bot):
         self.background = background
 
     async def setup_hook(self) -> None:
+        # The command modules build on this module (db, answering, say), so it loads them here, once.
         from dkp.bot import applications, auctions, members, raids
 
         for module in (members, auctions, raids, applications):
@@ -163,7 +163,6 @@ class DkpBot(commands.Bot):
             return
         if {role.id for role in before.roles} == {role.id for role in after.roles}:
             return
-        from dkp.accounts.role_sync import pull_member_roles
 
         await db(
             pull_member_roles,
@@ -180,7 +179,6 @@ class DkpBot(commands.Bot):
         """
         if self.guild_id and member.guild.id != self.guild_id:
             return
-        from dkp.accounts.services import member_joined
 
         await db(member_joined, discord_id=str(member.id))
 

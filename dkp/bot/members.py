@@ -21,8 +21,13 @@ from discord import app_commands
 
 from dkp.bot.core import answering, app_user, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.characters.models import Character, EqClass
+from dkp.characters.selectors import characters_of
 from dkp.core.errors import NotFound
 from dkp.core.roles import Capability, can, require
+from dkp.loot.selectors import may_see_bids_of
+from dkp.points.selectors import active_pools, pool_named
+from dkp.raids.selectors import attendance_for
+from dkp.standings.selectors import member_points, standings_table
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -176,28 +181,22 @@ def render_standings(pool: DkpPool, eq_class: str, rows: list[StandingsRow], tot
 
 
 def _points(lookup: Lookup) -> str:
-    from dkp.loot.selectors import may_see_bids_of
-    from dkp.standings.selectors import member_points
 
     show_available = may_see_bids_of(viewer=lookup.viewer, person=lookup.person)
     return render_points(lookup.person, member_points(user_id=lookup.person.pk), show_available=show_available)
 
 
 def _attendance(person: User) -> str:
-    from dkp.raids.selectors import attendance_for
 
     return render_attendance(person, attendance_for(person))
 
 
 def _characters(person: User) -> str:
-    from dkp.characters.selectors import characters_of
 
     return render_characters(person, list(characters_of(user_id=person.pk)))
 
 
 def _standings(viewer: User | None, pool_name: str, eq_class: str) -> str:
-    from dkp.points.selectors import pool_named
-    from dkp.standings.selectors import standings_table
 
     require(viewer, Capability.VIEW_GUILD)
     pool = pool_named(pool_name)
@@ -217,7 +216,6 @@ def _standings(viewer: User | None, pool_name: str, eq_class: str) -> str:
 
 
 def _pool_choices(discord_id: int, current: str) -> list[app_commands.Choice[str]]:
-    from dkp.points.selectors import active_pools
 
     if not can(user_by_discord_id(discord_id), Capability.VIEW_GUILD):
         return []  # the pools' names are the guild's, like its standings

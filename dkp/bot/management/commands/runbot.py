@@ -9,7 +9,7 @@ import discord
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dkp.bot import create_bot
+from dkp.bot.core import create_bot
 
 
 class Command(BaseCommand):
