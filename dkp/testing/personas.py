@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +170,7 @@ class GuildSnapshot:
     finished: dt.datetime  # the clock when the build ended: rows stamped while it ran are before it
     rows: list[tuple[type[models.Model], list[dict[str, Any]]]]
     ids: GuildIds
+    on_commit: list[tuple[Callable[[], object], bool]]  # what the build left to run when its transaction commits
 
     def moved(self, value: dt.datetime, to: dt.datetime) -> dt.datetime:
         """A date-time of the build as a build at ``to`` would have written it.
@@ -204,7 +206,10 @@ def snapshot_guild() -> GuildSnapshot:
     tables = _tables()
     with transaction.atomic():
         before = {model: _rows(model) for model in tables}
+        pending = len(connection.run_on_commit)
         guild = build_guild(now)
+        registered: list[Any] = connection.run_on_commit[pending:]  # (savepoints, callback, robust) in Django 5
+        on_commit = [(callback, robust) for _, callback, robust in registered]
         rows = []
         for model in tables:
             after = _rows(model)
@@ -231,7 +236,7 @@ def snapshot_guild() -> GuildSnapshot:
                     cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [last, table])
                     if cursor.rowcount == 0:
                         cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
-    return GuildSnapshot(now=now, finished=finished, rows=rows, ids=ids)
+    return GuildSnapshot(now=now, finished=finished, rows=rows, ids=ids, on_commit=on_commit)
 
 
 def restore_guild(snapshot: GuildSnapshot) -> Guild:
@@ -239,8 +244,8 @@ def restore_guild(snapshot: GuildSnapshot) -> Guild:
 
     What ``build_guild()`` would have made at this moment: the same people, balances and ticks, the
     ticks as many days before now (see ``GuildSnapshot.moved``). Rows go in with bulk inserts (no
-    signals, no on-commit work: the build registers none); fields set on save (``auto_now``) take
-    the current time, as they would have in a build.
+    signals); what the build left to run on commit is left to run on this commit, as the build
+    would have; fields set on save (``auto_now``) take the current time, as in a build.
     """
     to = timezone.now()
     with transaction.atomic():  # one transaction, so foreign keys between the tables are checked at its end
@@ -253,4 +258,6 @@ def restore_guild(snapshot: GuildSnapshot) -> Guild:
                         row[attname] = snapshot.moved(row[attname], to)
                 objects.append(model(**row))
             model._base_manager.bulk_create(objects)
+    for callback, robust in snapshot.on_commit:
+        transaction.on_commit(callback, robust=robust)
     return Guild.read(snapshot.ids)
