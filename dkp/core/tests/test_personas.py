@@ -29,7 +29,10 @@ def facts(guild: Guild) -> dict[str, object]:
             for e in PointEntry.objects.all()
         ),
         "ticks": [(t.description, t.occurred_at, t.value) for t in guild.ticks],
-        "attendance": {(a.tick.description, a.character_name, a.user.username) for a in RaidAttendance.objects.all()},
+        "attendance": {
+            (a.tick.description, a.character_name, a.user.username if a.user else "")
+            for a in RaidAttendance.objects.all()
+        },
         "raid": (guild.raid.starts_at, guild.event.name, guild.pool.name),
         "objects": {key: (user.username, user.main_character_id is not None) for key, user in guild.everyone().items()},
     }
