@@ -20,11 +20,13 @@ reports=$(mktemp -d "${TMPDIR:-/tmp}/dkp-test-reports.XXXXXX")
 trap 'rm -rf "$reports"' EXIT
 read -r -a pytest_args <<<"${PYTEST_ARGS:-}"
 # Each xdist worker has its own test database (pytest-django names them ..._gw0, ..._gw1) and
-# builds the personas' guild once. Whole files go to one worker (loadfile), so a module's shared
-# fixture (the demo guild, the Discord stand-in) is set up once rather than once per worker.
+# builds the personas' guild once. worksteal hands each worker a contiguous run of the suite (so a
+# module's shared fixture is mostly set up once) and rebalances at the end. Not loadfile/loadscope:
+# they key tests by node id, and the API fuzz test's cases (schemathesis) share one node id, so
+# all but one of them would silently not run.
 workers=${TEST_WORKERS:-auto}
 if [[ "$workers" != "0" ]]; then
-    pytest_args=(-n "$workers" --dist loadfile "${pytest_args[@]}")
+    pytest_args=(-n "$workers" --dist worksteal "${pytest_args[@]}")
 fi
 
 # Hermetic legs: the embedded defaults whatever a developer's shell or .env says.
