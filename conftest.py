@@ -6,13 +6,33 @@ from typing import Any
 import pytest
 
 from dkp.discord.standin import DiscordStandin
-from dkp.testing.personas import Guild, build_guild
+from dkp.testing.hypothesis_profiles import load_profile
+from dkp.testing.personas import Guild, GuildSnapshot, restore_guild, snapshot_guild
 from dkp.testing.standin_setup import discord_settings, start_standin
+
+HYPOTHESIS_PROFILE = load_profile()
+
+
+def pytest_report_header() -> str:
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE} (HYPOTHESIS_PROFILE=dev|ci)"
+
+
+@pytest.fixture(scope="session")
+def guild_snapshot(django_db_setup: None, django_db_blocker: Any) -> GuildSnapshot:
+    """The personas' guild, built once per test process (each xdist worker has its own database)."""
+    with django_db_blocker.unblock():
+        return snapshot_guild()
 
 
 @pytest.fixture
-def guild(db: None) -> Guild:
-    return build_guild()
+def guild(db: None, guild_snapshot: GuildSnapshot) -> Guild:
+    """The personas' guild as ``build_guild()`` would make it now, written from the snapshot.
+
+    Inside a test's transaction the rows go when it rolls back; a transactional test (live server,
+    ``transaction=True``) commits them and its flush at the end removes them, so every test starts
+    from the same state whatever ran before it. The objects are fresh for each test.
+    """
+    return restore_guild(guild_snapshot)
 
 
 @pytest.fixture

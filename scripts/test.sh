@@ -7,6 +7,10 @@
 #                              are found; yes makes that a failure (CI); no skips it.
 #   TEST_REDIS=auto|yes        auto (default) lets the real-Redis Celery test skip itself where no
 #                              redis-server is installed; yes makes that a failure (CI).
+#   TEST_WORKERS=auto|N|0      pytest-xdist workers per leg (default auto: one per CPU); 0 runs
+#                              each leg in this one process, as plain pytest does.
+#   HYPOTHESIS_PROFILE=dev|ci  how hard the property tests try (dkp/testing/hypothesis_profiles.py);
+#                              dev (default) is quick, ci (what .ci/run sets) is thorough.
 #   PYTEST_ARGS="..."          extra pytest arguments for both legs, e.g. "-x -k ledger".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +19,15 @@ python=$venv/bin/python
 reports=$(mktemp -d "${TMPDIR:-/tmp}/dkp-test-reports.XXXXXX")
 trap 'rm -rf "$reports"' EXIT
 read -r -a pytest_args <<<"${PYTEST_ARGS:-}"
+# Each xdist worker has its own test database (pytest-django names them ..._gw0, ..._gw1) and
+# builds the personas' guild once. worksteal hands each worker a contiguous run of the suite (so a
+# module's shared fixture is mostly set up once) and rebalances at the end. Not loadfile/loadscope:
+# they key tests by node id, and the API fuzz test's cases (schemathesis) share one node id, so
+# all but one of them would silently not run.
+workers=${TEST_WORKERS:-auto}
+if [[ "$workers" != "0" ]]; then
+    pytest_args=(-n "$workers" --dist worksteal "${pytest_args[@]}")
+fi
 
 # Hermetic legs: the embedded defaults whatever a developer's shell or .env says.
 export REDIS_URL=""
@@ -26,6 +39,8 @@ durations=()
 overall=0
 
 now() { date +%s%N; }
+seconds_since() { awk -v ns=$(($(now) - $1)) 'BEGIN { printf "%.1fs", ns / 1e9 }'; }
+run_start=$(now)
 
 leg() {
     local name=$1
@@ -39,7 +54,7 @@ leg() {
     "$@"
     rc=$?
     names+=("$name")
-    durations+=("$(awk -v ns=$(($(now) - start)) 'BEGIN { printf "%.1fs", ns / 1e9 }')")
+    durations+=("$(seconds_since "$start")")
     if [[ $rc -eq 0 ]]; then
         outcomes+=("passed")
     else
@@ -88,6 +103,8 @@ echo "===================================================================="
 for i in "${!names[@]}"; do
     printf '  %-52s %-8s %s\n' "${names[$i]}" "${durations[$i]}" "${outcomes[$i]}"
 done
+printf '  %-52s %-8s\n' "all legs" "$(seconds_since "$run_start")"
+echo "  pytest workers per leg: $workers (TEST_WORKERS); Hypothesis profile: ${HYPOTHESIS_PROFILE:-dev} (HYPOTHESIS_PROFILE)"
 if [[ -n "$chromium" ]]; then
     echo "  browser tests: Chromium found at $chromium"
 else

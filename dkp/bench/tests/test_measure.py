@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -12,61 +13,74 @@ from dkp.bench import measure, report
 from dkp.loot.services import award_loot, item_named, reverse_distribution
 from dkp.points.services import adjust_points
 from dkp.raids.attendance import refresh_attendance_summaries
+from dkp.testing.personas import restore_guild
 
 
-@pytest.fixture
-def quick_run(transactional_db, guild):
-    # Committed data: the concurrent bidders run in threads, each on its own connection.
-    return measure.run(label="test", repetitions=measure.Repetitions.quick())
+@pytest.fixture(scope="class")
+def quick_run(django_db_setup, django_db_blocker, guild_snapshot):
+    """One quick run of the harness on the personas' guild, for the class of tests that read its figures.
+
+    It takes seconds, so it runs once for them. Committed data: the concurrent bidders run in threads, each
+    on its own connection; the tables are flushed afterwards, as after a transactional test (keeping
+    the sequences, so the next restored guild's ids stay clear of new rows).
+    """
+    with django_db_blocker.unblock():
+        restore_guild(guild_snapshot)
+        try:
+            yield measure.run(label="test", repetitions=measure.Repetitions.quick())
+        finally:
+            call_command("flush", verbosity=0, interactive=False, reset_sequences=False)  # as TransactionTestCase does
 
 
-def test_a_quick_run_takes_every_figure_of_the_report_and_every_concurrent_bid_is_accepted(quick_run):
-    assert set(quick_run["figures"]) == {key for key, _ in report.MEASUREMENTS}
-    for key, figure in quick_run["figures"].items():
-        assert isinstance(figure["queries"], int), key
-        assert figure["queries"] > 0, key
-        assert figure["n"] == len(figure["samples_ms"]) > 0, key
-        assert 0 < figure["p50"] <= figure["p95"] <= figure["p99"] <= figure["max"], key
-        assert figure["heap_peak_mb"] > 0, key
-        assert figure["rss_peak_mb"] > 0, key
-    assert quick_run["checks"] == {"ledger_matches_summaries": True, "reconcile_differences_after": 0}
-    assert quick_run["database"]["vendor"] == connection.vendor
-    assert quick_run["pool"]["members"] == 5  # the officer, recruiter, developer and both members
-    assert quick_run["dataset"]["ticks"] > 10  # the guild's ten, and the ingest's
-    for count in (1, 10, 50):
-        bids = quick_run["figures"][f"bids_{count}"]
-        assert bids["failures"] == []
-        assert (bids["accepted"], bids["refused"]) == (bids["n"], 0)
-        assert bids["bids_per_second"] > 0
-    # Five people of the guild may bid: the 50-bidder step bids with all of them at once.
-    assert quick_run["figures"]["bids_50"]["bidders"] == 5
+class TestAQuickRun:
+    """Both read the one quick run of their class; the run's data is gone before the next test."""
 
+    def test_a_quick_run_takes_every_figure_of_the_report_and_every_concurrent_bid_is_accepted(self, quick_run):
+        assert set(quick_run["figures"]) == {key for key, _ in report.MEASUREMENTS}
+        for key, figure in quick_run["figures"].items():
+            assert isinstance(figure["queries"], int), key
+            assert figure["queries"] > 0, key
+            assert figure["n"] == len(figure["samples_ms"]) > 0, key
+            assert 0 < figure["p50"] <= figure["p95"] <= figure["p99"] <= figure["max"], key
+            assert figure["heap_peak_mb"] > 0, key
+            assert figure["rss_peak_mb"] > 0, key
+        assert quick_run["checks"] == {"ledger_matches_summaries": True, "reconcile_differences_after": 0}
+        assert quick_run["database"]["vendor"] == connection.vendor
+        assert quick_run["pool"]["members"] == 5  # the officer, recruiter, developer and both members
+        assert quick_run["dataset"]["ticks"] > 10  # the guild's ten, and the ingest's
+        for count in (1, 10, 50):
+            bids = quick_run["figures"][f"bids_{count}"]
+            assert bids["failures"] == []
+            assert (bids["accepted"], bids["refused"]) == (bids["n"], 0)
+            assert bids["bids_per_second"] > 0
+        # Five people of the guild may bid: the 50-bidder step bids with all of them at once.
+        assert quick_run["figures"]["bids_50"]["bidders"] == 5
 
-def test_the_report_shows_every_measurement_side_by_side_and_keeps_its_history(quick_run, tmp_path):
-    ten_years = tmp_path / "ten.json"
-    one_year = tmp_path / "one.json"
-    ten_years.write_text(json.dumps({**quick_run, "years": 10}))
-    one_year.write_text(json.dumps({**quick_run, "years": 1, "label": "short"}))
-    docs = tmp_path / "docs"
-    docs.mkdir()
+    def test_the_report_shows_every_measurement_side_by_side_and_keeps_its_history(self, quick_run, tmp_path):
+        ten_years = tmp_path / "ten.json"
+        one_year = tmp_path / "one.json"
+        ten_years.write_text(json.dumps({**quick_run, "years": 10}))
+        one_year.write_text(json.dumps({**quick_run, "years": 1, "label": "short"}))
+        docs = tmp_path / "docs"
+        docs.mkdir()
 
-    report.write_report([ten_years, one_year], docs=docs)
-    first = (docs / "benchmarks.md").read_text()
-    report.write_report([ten_years, one_year], docs=docs)
-    second = (docs / "benchmarks.md").read_text()
+        report.write_report([ten_years, one_year], docs=docs)
+        first = (docs / "benchmarks.md").read_text()
+        report.write_report([ten_years, one_year], docs=docs)
+        second = (docs / "benchmarks.md").read_text()
 
-    side_by_side = second.split("## SQLite and PostgreSQL side by side")[1].split("###")[0]
-    column = 1 + 5 * [vendor for vendor, _ in report.VENDORS].index(connection.vendor)  # its p50 column
-    for _, name in report.MEASUREMENTS:
-        (line,) = [line for line in side_by_side.splitlines() if line.startswith(f"| {name} |")]
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        assert cells[column] != report.NONE, name
-        float(cells[column].replace(",", ""))
-    assert "## Targets" in second
-    assert "| Standings flat in history: p50 at 10 years ÷ at 1 year |" in second
-    assert len(report.history_rows(first)) == 1
-    assert len(report.history_rows(second)) == 2
-    assert len(json.loads((docs / "benchmarks.json").read_text())["history"]) == 2
+        side_by_side = second.split("## SQLite and PostgreSQL side by side")[1].split("###")[0]
+        column = 1 + 5 * [vendor for vendor, _ in report.VENDORS].index(connection.vendor)  # its p50 column
+        for _, name in report.MEASUREMENTS:
+            (line,) = [line for line in side_by_side.splitlines() if line.startswith(f"| {name} |")]
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            assert cells[column] != report.NONE, name
+            float(cells[column].replace(",", ""))
+        assert "## Targets" in second
+        assert "| Standings flat in history: p50 at 10 years ÷ at 1 year |" in second
+        assert len(report.history_rows(first)) == 1
+        assert len(report.history_rows(second)) == 2
+        assert len(json.loads((docs / "benchmarks.json").read_text())["history"]) == 2
 
 
 def test_standings_from_the_ledger_alone_equal_the_summaries_after_loot_adjustments_and_reversals(guild):

@@ -60,6 +60,7 @@ from dkp.points.services import adjust_points, apply_decay, reverse_entry
 from dkp.raids.models import Event, Raid
 from dkp.raids.ownership import approve_claim, transfer_character
 from dkp.raids.services import Attendee, create_raid, record_tick
+from dkp.testing.hypothesis_profiles import examples
 from dkp.testing.personas import make_character, make_user
 
 POOLS = ("Main", "Legacy")
@@ -945,8 +946,9 @@ def guild_with_two_pools(guild):
 def test_any_sequence_of_officer_actions_keeps_every_balance_equal_to_its_ledger(guild_with_two_pools):
     run_state_machine_as_test(
         lambda: GuildLedger(guild_with_two_pools),
+        # Ten examples under the dev profile, eighty under ci: each is thirty steps of real services.
         settings=settings(
-            max_examples=50,
+            max_examples=examples(share=0.4),
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

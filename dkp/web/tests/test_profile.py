@@ -16,7 +16,7 @@ from dkp.points.selectors import balance_over_time
 from dkp.points.services import adjust_points
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month
 from dkp.raids.services import Attendee, record_tick
-from dkp.testing.personas import TICK_VALUE, Guild, build_guild, make_character
+from dkp.testing.personas import TICK_VALUE, Guild, GuildSnapshot, make_character, restore_guild
 
 NOW = dt.datetime(2025, 3, 20, 16, 0, tzinfo=dt.UTC)
 # build_guild puts ticks every two days from 28 days ago: Feb 20, 22, 24, 26, 28, Mar 2, 4, 6, 8, 10.
@@ -25,9 +25,9 @@ GWEN_TICK_DAYS = [dt.date(2025, 2, d) for d in (22, 24, 26, 28)] + [dt.date(2025
 
 
 @pytest.fixture
-def march_guild(db: None):
+def march_guild(db: None, guild_snapshot: GuildSnapshot):
     with time_machine.travel(NOW, tick=False):
-        yield build_guild()
+        yield restore_guild(guild_snapshot)  # build_guild() on Mar 20, from the worker's snapshot
 
 
 def _chart(page, element_id: str) -> dict:
