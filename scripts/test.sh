@@ -69,7 +69,7 @@ skip() {
     durations+=("-")
 }
 
-leg "lint (ruff check, ruff format --check, mypy)" scripts/lint.sh
+leg "lint (ruff, mypy, import contracts)" scripts/lint.sh
 
 leg "tests on SQLite" env DATABASE_URL="sqlite:///$PWD/var/test.sqlite3" \
     "$python" -m pytest --junitxml="$reports/sqlite.xml" "${pytest_args[@]}"
