@@ -31,9 +31,16 @@ from dkp.core.numbers import PAGE_NUMBER, WholeNumber, record_id
 from dkp.core.roles import Capability, can
 
 if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
     from rest_framework.views import APIView
 
     from dkp.accounts.models import User
+
+    # To the type checker the mixin is the view it is mixed into; at run time a plain mixin, since
+    # this module is imported while DRF is still defining its views (see the module's docstring).
+    _LookupBase = GenericAPIView[Any]
+else:
+    _LookupBase = object
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +195,7 @@ def _query_number(rule: WholeNumber, raw: str) -> int:
         raise InvalidInput(error.message, code=error.code, status=400) from None
 
 
-class WholeNumberLookup:
+class WholeNumberLookup(_LookupBase):
     """For viewsets: the id in the address (``/raids/<pk>/``) is read strictly before any query.
 
     ``/raids/²/`` or a 25-digit id is a 400 naming the id, not a database error; the parsed int
@@ -196,19 +203,15 @@ class WholeNumberLookup:
     and permissions, so a stranger still hears 401/403 first. ``GuildRouter`` insists on it.
     """
 
-    kwargs: dict[str, Any]
-    lookup_field: str
-    lookup_url_kwarg: str | None
-
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         name = self.lookup_url_kwarg or self.lookup_field
         if name in self.kwargs:
             self.kwargs[name] = _query_number(record_id("The id in the address"), str(self.kwargs[name]))
         if request.method not in SAFE_METHODS:
-            # Read the body now, even where the action ignores it: a body nobody could read
+            # Parse the body now, even where the action ignores it: a body nobody could read
             # (too deep, too large, not JSON) is refused before anything is written.
-            request.data  # noqa: B018
+            _ = request.data
 
 
 class KeyOrUserRateThrottle(UserRateThrottle):

@@ -347,8 +347,8 @@ class ItemViewSet(WholeNumberLookup, mixins.ListModelMixin, mixins.RetrieveModel
     def price_history(self, request: Request, pk: str, **kwargs: Any) -> Response:
         """Every time the item dropped: when, who won it, on which character, for how much, newest first."""
         rows = selectors.price_history(item_id=self._item(pk).pk).select_related("item")
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
-        return self.get_paginated_response(LootDistributionSerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(LootDistributionSerializer(page, many=True).data)
 
 
 @extend_schema_view(
@@ -473,8 +473,8 @@ class AuctionViewSet(
     def history(self, request: Request, pk: str, **kwargs: Any) -> Response:
         """Every action on the auction's bids, refusals included: officers see all, a bidder their own."""
         rows = selectors.bid_history(auction=self._auction(pk), viewer=acting_user(request))
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
-        return self.get_paginated_response(BidHistorySerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(BidHistorySerializer(page, many=True).data)
 
 
 @extend_schema_view(

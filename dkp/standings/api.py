@@ -178,8 +178,8 @@ class UserViewSet(
         if person.pk != request.user.pk and not can(acting_user(request), Capability.MANAGE_GUILD):
             raise Forbidden("Only officers read other people's ledgers.")
         entries = self.filter_queryset_for(user_ledger(user_id=person.pk))
-        page = self.paginate_queryset(entries)  # type: ignore[arg-type]  # another model than the viewset's
-        return self.get_paginated_response(PointEntrySerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(PointEntrySerializer(page, many=True).data)
 
     def filter_queryset_for(self, entries: QuerySet[PointEntry]) -> QuerySet[PointEntry]:
         # The same filters as /me/ledger/, so ?pool=² is the same 400 on both.
@@ -256,7 +256,7 @@ class PoolViewSet(points_api.PoolViewSet):
             role_group=params.get("role", ""),
             order=order if order in STANDINGS_ORDERINGS else "balance",
         )
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # another model than the viewset's
-        response = self.get_paginated_response(StandingSerializer(page, many=True).data)  # type: ignore[arg-type]  # same reason
+        page = self.paginate_queryset(rows)
+        response = self.get_paginated_response(StandingSerializer(page, many=True).data)
         cache.set(key, response.data, STANDINGS_CACHE_SECONDS)
         return response
