@@ -15,6 +15,7 @@ urlpatterns = [
     path("loot/", views.loot_list, name="loot"),
     path("items/<id:item_id>/", views.item_detail, name="item"),
     path("characters/", views.character_list, name="characters"),
+    path("characters/<str:name>/", views.character_detail, name="character"),
     path("sign-in/", views.sign_in, name="login"),
     path("sign-in/demo/", views.demo_sign_in, name="demo_sign_in"),
     path("sign-out/", views.sign_out, name="logout"),

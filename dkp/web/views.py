@@ -244,6 +244,13 @@ def character_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def character_detail(request: HttpRequest, name: str) -> HttpResponse:
+    """One character: class, level, owner and tag."""
+    require(request.user, Capability.VIEW_GUILD)
+    character = get_object_or_404(Character.objects.select_related("owner"), name__iexact=name)
+    return render(request, "web/character_detail.html", {"character": character})
+
+
 def tick_detail(request: HttpRequest, tick_id: int) -> HttpResponse:
     tick = get_object_or_404(RaidTick, pk=tick_id)
     return redirect("web:raid", raid_id=tick.raid_id)
