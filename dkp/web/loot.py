@@ -100,7 +100,7 @@ def loot_list(request: HttpRequest) -> HttpResponse:
     try:
         filters = _loot_filters(request)
     except InvalidInput as refused:
-        context = {"pools": pools, "typed": request.GET, "error": refused.message, "loot": None}
+        context: dict[str, object] = {"pools": pools, "typed": request.GET, "error": refused.message}
         return render(request, "web/loot_list.html", context, status=refused.status)
     loot = loot_history(
         item_text=filters.item,
@@ -110,8 +110,9 @@ def loot_list(request: HttpRequest) -> HttpResponse:
         before=_guild_midnight(filters.until + dt.timedelta(days=1)) if filters.until else None,
     )
     page = Paginator(loot, LOOT_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"pools": pools, "typed": request.GET, "filters": filters, "loot": page}
-    return render(request, "web/loot_list.html", context)
+    return render(
+        request, "web/loot_list.html", {"pools": pools, "typed": request.GET, "filters": filters, "loot": page}
+    )
 
 
 def _price_chart(points: list[PricePoint]) -> dict[str, object]:
