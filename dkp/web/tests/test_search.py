@@ -142,3 +142,13 @@ def test_the_search_text_stays_in_the_header_box_on_the_results_page(client, gui
     client.force_login(guild.good_member)
     page = client.get(reverse("web:search"), {"q": "  Gw  "})
     assert 'id="site-search-q" type="search" name="q" value="Gw"' in page.text
+
+
+def test_wildcard_characters_are_searched_for_as_themselves(client, guild):
+    item_named("Sash of 100% Silk")
+    item_named("Plain Sash")
+    client.force_login(guild.good_member)
+    page = client.get(reverse("web:search"), {"q": "sash"})
+    assert group(page, "Items") == ["Sash of 100% Silk", "Plain Sash"]
+    assert client.get(reverse("web:search"), {"q": "%"}).status_code == 302  # only the one with a % in it
+    assert group(client.get(reverse("web:search"), {"q": "_"}), "Items") == []
