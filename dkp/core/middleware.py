@@ -6,6 +6,7 @@ told apart). The API answers for itself (DRF's handler turns the error into JSON
 """
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +22,8 @@ def _back_to(request: HttpRequest) -> str:
         return request.get_full_path()
     came_from = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
     if came_from and url_has_allowed_host_and_scheme(came_from, allowed_hosts={request.get_host()}):
-        return came_from
+        parts = urlsplit(came_from)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
     return "/"
 
 

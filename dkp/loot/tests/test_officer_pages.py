@@ -15,7 +15,7 @@ from dkp.core.models import GuildSettings
 from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, LootDistribution
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
-from dkp.testing.browser import PHONE_WIDTH, skip_without_chromium
+from dkp.testing.browser import PHONE_WIDTH, nav_link, skip_without_chromium
 from dkp.testing.personas import Guild
 
 CONSOLE = reverse("loot_officer:console")
@@ -545,7 +545,7 @@ def test_an_officer_runs_an_auction_from_a_phone_and_sees_bids_arrive(page, live
     page.goto(live_server.url + "/sign-in/")
     page.locator(f'button.persona[data-username="{officer.username}"]').click()
     page.wait_for_selector("header .who .badge")
-    page.get_by_role("link", name="Loot console").click()
+    nav_link(page, "Loot console").click()
     page.wait_for_selector("h1:has-text('Loot console')")
     if not page.locator("details.open-form").evaluate("d => d.open"):
         page.locator("details.open-form summary").click()
