@@ -100,6 +100,13 @@ def test_the_current_page_is_marked_in_the_navigation(client, guild, path, label
     assert re.findall(r'<a href="[^"]+" aria-current="page">([^<]+)</a>', html) == [label]
 
 
+def test_an_officer_page_is_marked_inside_the_officer_group(client, guild):
+    client.force_login(guild.officer)
+    html = client.get(reverse("loot_officer:console")).text
+    assert re.findall(r'<a href="[^"]+" aria-current="page">([^<]+)</a>', html) == ["Loot console"]
+    assert '<summary class="current">Officer</summary>' in html
+
+
 def test_a_page_inside_a_section_marks_its_section(client, guild):
     client.force_login(guild.good_member)
     html = client.get(reverse("web:raid", args=[guild.raid.pk])).text
@@ -193,6 +200,14 @@ def test_a_signed_in_guest_refused_a_page_is_told_to_apply(client, guild):
     assert "A guest may not view standings, raids and loot." in page.text
     assert "As a guest you can apply to join the guild" in page.text
     assert f'href="{reverse("recruitment:mine")}">Apply to the guild' in page.text
+
+
+def test_an_applicant_refused_a_page_is_pointed_to_their_application(client, guild):
+    client.force_login(guild.applicant)
+    page = client.get(reverse("web:loot"))
+    assert page.status_code == 403
+    assert "An applicant may not view standings, raids and loot." in page.text
+    assert f'href="{reverse("recruitment:mine")}">Your application' in page.text
 
 
 def test_a_member_refused_an_officer_page_sees_the_pages_they_can_open(client, guild):
