@@ -33,6 +33,7 @@ from dkp.raids.selectors import raids_with_tick_counts
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
 from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, STANDINGS_ORDERINGS, standings_cache_key, standings_table
 from dkp.web.demo import DEMO_PERSONAS
+from dkp.web.welcome import welcome
 
 
 def _pool_from(request: HttpRequest) -> DkpPool | None:
@@ -46,7 +47,7 @@ def _pool_from(request: HttpRequest) -> DkpPool | None:
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The guild's standings, or a welcome for visitors when standings are not public."""
     if not can(request.user, Capability.VIEW_GUILD):
-        return render(request, "web/welcome.html")
+        return welcome(request)
     pool = _pool_from(request)
     order = request.GET.get("sort", "balance")
     eq_class = request.GET.get("class", "")
