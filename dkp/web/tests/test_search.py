@@ -123,7 +123,9 @@ def test_control_characters_are_a_400_not_a_database_error(client, guild, text):
 
 
 def test_visitors_and_guests_may_not_search_a_private_guild_and_see_no_box(client, guild):
-    assert client.get(reverse("web:search"), {"q": "gwen"}).status_code == 403
+    visit = client.get(reverse("web:search"), {"q": "gwen"})
+    assert visit.status_code == 302  # visitors are sent to sign in, and back here after
+    assert visit["Location"] == "/sign-in/?next=/search/%3Fq%3Dgwen"
     assert 'id="site-search-q"' not in client.get(reverse("web:home")).text
     client.force_login(guild.guest)
     assert client.get(reverse("web:search"), {"q": "gwen"}).status_code == 403
