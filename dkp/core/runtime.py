@@ -36,7 +36,7 @@ def runtime_folders() -> list[Path]:
 
 
 def _in_memory(name: str) -> bool:
-    return name == ":memory:" or name.startswith("file:") and "mode=memory" in name
+    return name == ":memory:" or (name.startswith("file:") and "mode=memory" in name)
 
 
 def make_runtime_folders() -> None:
@@ -46,4 +46,4 @@ def make_runtime_folders() -> None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            log.warning("Could not make the folder %s (%s); set DKP_VAR_DIR to a folder this user may write.", folder, error)
+            log.warning("Could not make the folder %s (%s); set DKP_VAR_DIR to one this user may write.", folder, error)
