@@ -1,12 +1,13 @@
 from django.urls import path
 
-from dkp.web import views
+from dkp.web import me, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("members/<str:username>/", views.member, name="member"),
+    path("me/", me.me, name="me"),
     path("me/api-keys/", views.api_key_create, name="api_key_create"),
     path("me/api-keys/<id:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("raids/", views.raid_list, name="raids"),

@@ -15,14 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import GuildError
 from dkp.core.fields import id_from_text
-from dkp.core.http import HtmxHttpRequest
+from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import Item, LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
@@ -154,7 +153,7 @@ def member(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/member.html", _member_context(request, person))
 
 
-@require_POST
+@form_post(back="web:me")
 def api_key_create(request: HttpRequest) -> HttpResponse:
     """Make an API key on your own page. The secret is in this one response and nowhere else."""
     if not request.user.is_authenticated:
@@ -187,7 +186,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+@form_post(back="web:me")
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("web:login")
@@ -269,7 +268,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@form_post(back="web:login")
 def demo_sign_in(request: HttpRequest) -> HttpResponse:
     """Sign in as a seeded demo user. Exists only in demo mode; production settings refuse DKP_DEMO."""
     if not settings.DKP_DEMO:
@@ -285,7 +284,7 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     return redirect("web:home")
 
 
-@require_POST
+@form_post(back="web:home")
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("web:home")
