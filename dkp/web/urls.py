@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dkp.web import me, views
+from dkp.web import me, raid_nights, views
 
 app_name = "web"
 
@@ -10,8 +10,8 @@ urlpatterns = [
     path("me/", me.me, name="me"),
     path("me/api-keys/", views.api_key_create, name="api_key_create"),
     path("me/api-keys/<id:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
-    path("raids/", views.raid_list, name="raids"),
-    path("raids/<id:raid_id>/", views.raid_detail, name="raid"),
+    path("raids/", raid_nights.raid_list, name="raids"),
+    path("raids/<id:raid_id>/", raid_nights.raid_detail, name="raid"),
     path("ticks/<id:tick_id>/", views.tick_detail, name="tick"),
     path("loot/", views.loot_list, name="loot"),
     path("items/<id:item_id>/", views.item_detail, name="item"),

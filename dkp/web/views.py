@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +26,7 @@ from dkp.loot.models import Item, LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
 from dkp.points.selectors import balances_over_time, user_ledger
 from dkp.raids.missed import missed_ticks_of
-from dkp.raids.models import Raid, RaidAttendance, RaidTick
+from dkp.raids.models import RaidTick
 from dkp.raids.selectors import raids_with_tick_counts
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
 from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, STANDINGS_ORDERINGS, standings_cache_key, standings_table
@@ -193,26 +192,6 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     person = User.objects.get(pk=request.user.pk)
     keys.revoke_api_key(key=keys.key_of(owner=person, key_id=key_id), actor=person)
     return redirect("web:member", username=person.username)
-
-
-def raid_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    raids = raids_with_tick_counts()
-    return render(request, "web/raid_list.html", {"raids": Paginator(raids, 30).get_page(request.GET.get("page"))})
-
-
-def raid_detail(request: HttpRequest, raid_id: int) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    raid = get_object_or_404(Raid.objects.select_related("event__pool", "created_by"), pk=raid_id)
-    ticks = (
-        raid.ticks.held()
-        .order_by("occurred_at")
-        .prefetch_related(
-            Prefetch("attendance", queryset=RaidAttendance.objects.select_related("user").order_by("character_name"))
-        )
-    )
-    loot = raid.loot.select_related("item", "user")
-    return render(request, "web/raid_detail.html", {"raid": raid, "ticks": ticks, "loot": loot})
 
 
 def loot_list(request: HttpRequest) -> HttpResponse:
