@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.urls import reverse
 
@@ -56,7 +57,7 @@ def _night(guild: Guild) -> Raid:
     return raid
 
 
-def _row_of(page, raid: Raid) -> Raid:
+def _row_of(page, raid: Raid) -> Any:  # a Raid with the list's annotations
     return next(r for r in page.context["raids"] if r.pk == raid.pk)
 
 
