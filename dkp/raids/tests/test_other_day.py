@@ -20,6 +20,7 @@ from dkp.raids import ingest
 from dkp.raids.models import Raid, RaidTick
 from dkp.raids.services import OTHER_DAY_AFTER, create_raid
 from dkp.raids.tests.samples import FIRST, FIXTURES, counts, sample
+from dkp.testing.browser import skip_without_chromium
 from dkp.testing.personas import Guild, make_character
 
 FIRST_WRITTEN = dt.datetime(2026, 11, 13, 1, 3, 12, tzinfo=dt.UTC)  # 20:03:12 EST on Nov 12
@@ -30,6 +31,14 @@ def _night_of_the_samples(guild: Guild, *, starts_at: dt.datetime | None = None)
     return create_raid(
         event=guild.event, starts_at=starts_at or dt.datetime(2026, 11, 13, 0, 30, tzinfo=dt.UTC), actor=guild.officer
     )
+
+
+def _session_cookie(user, url: str) -> dict:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}
 
 
 def _upload(name: str) -> SimpleUploadedFile:
@@ -182,3 +191,52 @@ def test_import_raid_dump_needs_other_day_for_a_dump_from_another_day(guild: Gui
     assert counts() == before
     call_command("import_raid_dump", path, "--raid", str(guild.raid.pk), "--other-day")
     assert RaidTick.objects.filter(raid=guild.raid, source_name=FIRST).exists()
+
+
+# --- In a real browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@skip_without_chromium
+def test_on_a_phone_a_dump_from_another_day_needs_the_box_and_reopening_the_preview_lands_on_the_form(
+    page, live_server, transactional_db
+) -> None:
+    from dkp.testing.personas import build_guild
+
+    guild = build_guild()
+    form = f"{live_server.url}{reverse('raids:tick_new', args=[guild.raid.pk])}"
+    page.context.add_cookies([_session_cookie(guild.officer, live_server.url)])
+
+    def preview() -> None:
+        page.locator("input[type=file]").set_input_files([str(FIXTURES / FIRST)])
+        page.get_by_role("button", name="Preview").click()
+        page.wait_for_selector("#present-count")
+        assert "The tick time Thu Nov 12, 2026 20:03 (EST)" in page.locator(".other-day").inner_text()
+
+    page.goto(form)
+    preview()
+    # A reload sends the form again: the same preview, never an error page.
+    page.reload()
+    page.wait_for_selector(".other-day")
+    # Opening the preview's address again (a restored tab, the address bar) lands on the form, with why.
+    page.goto(page.url)
+    assert page.url == form
+    assert "405" not in page.locator("h1").inner_text()
+    assert "opened again from here" in page.locator("body").inner_text()
+
+    preview()
+    page.get_by_role("button", name="Confirm tick").click()
+    page.wait_for_selector("text=Tick not saved")
+    assert "Nothing was saved. The tick time Thu Nov 12, 2026 20:03 (EST)" in page.locator("[role=alert]").inner_text()
+    assert not RaidTick.objects.filter(source_name=FIRST).exists()
+
+    page.get_by_role("link", name="Add the tick again").click()
+    preview()
+    page.get_by_label("This attendance is from another day").check()
+    page.fill("input[name=description]", "last week's")
+    page.get_by_role("button", name="Confirm tick").click()
+    page.wait_for_selector("text=Tick saved")
+    assert RaidTick.objects.get(source_name=FIRST).raid == guild.raid
+    assert page.locator("section.tick", has_text="last week's").locator("time").inner_text() == (
+        "Thu Nov 12, 2026 · 20:03 EST"
+    )
