@@ -135,3 +135,28 @@ def test_make_run_hands_its_port_to_the_web_process_and_the_address_it_prints() 
     # honcho gives the first process that port as $PORT, which the Procfile's web line listens on.
     procfile = (Path(settings.BASE_DIR) / "Procfile").read_text()
     assert "runserver 127.0.0.1:${PORT:-8000}" in procfile
+
+
+def test_load_demo_says_the_guild_is_loaded_when_only_queuing_work_after_the_commit_fails(
+    transactional_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from dkp.demo.guild import demo_guild_exists
+    from dkp.loot.tasks import close_auction_task
+
+    def broker_gone(*args: object, **kwargs: object) -> None:
+        raise OSError("[Errno 2] No such file or directory: 'var/broker/in'")
+
+    # The demo's open auctions queue their closing after the commit: the first thing the broker is asked.
+    monkeypatch.setattr(close_auction_task, "apply_async", broker_gone)
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Loaded the demo guild, but handing its background work to the worker failed" in out.getvalue()
+    assert "No such file or directory" in out.getvalue()
+    assert demo_guild_exists()
+    again = StringIO()
+    call_command("load_demo", stdout=again)
+    assert "already loaded" in again.getvalue()
