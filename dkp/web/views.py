@@ -22,7 +22,7 @@ from dkp.core.errors import GuildError
 from dkp.core.fields import id_from_text
 from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.roles import Capability, RoleGroup, can, require
-from dkp.loot.models import Item, LootDistribution
+from dkp.loot.models import LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
 from dkp.points.selectors import balances_over_time, user_ledger
 from dkp.raids.missed import missed_ticks_of
@@ -192,19 +192,6 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     person = User.objects.get(pk=request.user.pk)
     keys.revoke_api_key(key=keys.key_of(owner=person, key_id=key_id), actor=person)
     return redirect("web:member", username=person.username)
-
-
-def loot_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    loot = LootDistribution.objects.select_related("item", "user", "pool", "raid__event").order_by("-awarded_at")
-    return render(request, "web/loot_list.html", {"loot": Paginator(loot, 40).get_page(request.GET.get("page"))})
-
-
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    item = get_object_or_404(Item, pk=item_id)
-    drops = item.distributions.select_related("user", "pool", "raid__event").order_by("-awarded_at")
-    return render(request, "web/item_detail.html", {"item": item, "drops": drops})
 
 
 def character_list(request: HttpRequest) -> HttpResponse:
