@@ -131,6 +131,9 @@ def test_the_preview_page_warns_shows_utc_as_utc_and_the_confirm_needs_the_box(c
     assert "Written (guild time, America/New_York)" in page.text
     assert "Thu Nov 12, 2026 20:03:12" in page.text
     assert "2026-11-13 01:03:12" in page.text
+    # Known characters link to their pages; new ones have no page until the tick is saved.
+    assert '<a class="character" href="/characters/Zelroso/">Zelroso</a>' in page.text
+    assert "<td>Drapyr</td>" in page.text
     token = page.context["preview"].token
     form = {"token": token, "value": "3", "occurred_at": page.context["occurred_at"], "description": "late upload"}
 
