@@ -178,9 +178,13 @@ def test_a_bad_filter_is_a_400_that_says_what_is_wrong(client, loot, query, sent
     assert "Clear filters" in page.text
 
 
-def test_visitors_may_not_see_a_private_guilds_loot(client, loot):
+def test_visitors_may_not_see_a_private_guilds_loot(client, loot, guild):
+    item = Item.objects.first().pk
+    assert client.get(reverse("web:loot"))["Location"] == "/sign-in/?next=/loot/"
+    assert client.get(reverse("web:item", args=[item]))["Location"] == f"/sign-in/?next=/items/{item}/"
+    client.force_login(guild.guest)
     assert client.get(reverse("web:loot")).status_code == 403
-    assert client.get(reverse("web:item", args=[Item.objects.first().pk])).status_code == 403
+    assert client.get(reverse("web:item", args=[item])).status_code == 403
 
 
 # --- the item page ---------------------------------------------------------------------------------
