@@ -119,7 +119,7 @@ def reverse_distribution_in_transaction(*, distribution: LootDistribution, actor
     if distribution.auction_id is not None:
         ItemBid.objects.filter(
             auction_id=distribution.auction_id, user_id=distribution.user_id, status=BidStatus.WON
-        ).update(status=BidStatus.LOST, updated_at=timezone.now())
+        ).update(status=BidStatus.REFUNDED, updated_at=timezone.now())
         holders = LootDistribution.objects.filter(auction_id=distribution.auction_id, is_reversed=False)
         if not holders.exists():
             Auction.objects.filter(pk=distribution.auction_id, status=AuctionStatus.AWARDED).update(
