@@ -24,7 +24,7 @@ from dkp.loot.services.awards import (
 )
 from dkp.loot.services.bidding import place_bid, withdraw_bid
 from dkp.loot.services.closing import close_auction, close_due_auctions, close_if_due, reaward_next
-from dkp.loot.services.log_import import AwardLine, award_loot_batch, awards_from_log
+from dkp.loot.services.log_import import AwardLine, AwardRowsRefused, award_loot_batch, awards_from_log
 from dkp.loot.services.parsing import (
     BID,
     MAX_BID,
@@ -46,6 +46,7 @@ __all__ = [
     "PRICE",
     "QUANTITY",
     "AwardLine",
+    "AwardRowsRefused",
     "award_loot",
     "award_loot_batch",
     "award_loot_in_transaction",
