@@ -409,9 +409,7 @@ def award(request: HttpRequest) -> HttpResponse:
         problems = refused.rows if isinstance(refused, services.AwardRowsRefused) else {}
         for number, row in enumerate(kept, start=1):
             row.problem = problems.get(number, "")
-        return _award_page(
-            request, status=refused.status, error=refused.message, form=form, rows=[*kept, AwardRow()]
-        )
+        return _award_page(request, status=refused.status, error=refused.message, form=form, rows=[*kept, AwardRow()])
     summary = ", ".join(f"{d.item.name} to {d.character_name} for {d.price}" for d in given)
     messages.success(request, f"Awarded {len(given)} item{'s' if len(given) != 1 else ''}: {summary}.")
     return redirect("loot_officer:award")

@@ -437,7 +437,6 @@ def custom_ids(modal) -> set[str]:
     return {row["component"].get("custom_id") for row in modal["components"] if "component" in row}
 
 
-
 def test_bid_button_opens_a_modal_and_the_bid_is_confirmed_privately(guild):
     async def scenario(world: World):
         auction_id = await open_and_post(world, guild)

@@ -107,6 +107,14 @@ def award_loot(
     )
 
 
+def copies_free(auction: Auction) -> int:
+    """Copies of an auction's item nobody holds: not awarded, or reversed and not yet given again or re-opened."""
+    # .all(): a page's prefetched awards cost no query; a service's freshly read auction reads them now
+    holding = sum(1 for distribution in auction.distributions.all() if not distribution.is_reversed)
+    reopened = len((auction.outcome or {}).get("reopened", []))
+    return auction.quantity - holding - reopened
+
+
 def reverse_distribution_in_transaction(*, distribution: LootDistribution, actor: User | None, reason: str) -> None:
     """Refund an award inside the caller's transaction; the auction's bid and status follow."""
     if distribution.is_reversed:

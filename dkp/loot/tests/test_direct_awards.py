@@ -90,7 +90,10 @@ def test_the_officer_says_whose_log_it_is_and_you_becomes_that_character(client:
     page = client.post(AWARD, {"action": "prefill", "log": LOG, "log_owner": "Olwenna"})
     assert page.status_code == 200
     rows = [row for row in page.context["rows"] if row.from_log]
-    assert [(row.character, row.owner) for row in rows] == [("Olwenna", guild.officer), ("Gwendolyn", guild.good_member)]
+    assert [(row.character, row.owner) for row in rows] == [
+        ("Olwenna", guild.officer),
+        ("Gwendolyn", guild.good_member),
+    ]
     assert "say whose log this is" not in page.text
     # remembered for the next paste
     again = client.get(AWARD)
