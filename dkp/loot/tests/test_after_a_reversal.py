@@ -58,7 +58,8 @@ def test_the_reversed_winner_shows_as_refunded_not_lost(client: Client, guild: G
     assert ItemBid.objects.get(auction=auction, user=guild.developer).status == BidStatus.LOST
     client.force_login(guild.good_member)
     page = client.get(reverse("loot:detail", args=[auction.pk]))
-    row = '<tr class="bid-refunded mine"><td>Gwendolyn</td><td>Main</td><td class="num">30</td>'
+    gwen = '<a class="character" href="/characters/Gwendolyn/">Gwendolyn</a>'
+    row = f'<tr class="bid-refunded mine"><td>{gwen}</td><td>Main</td><td class="num">30</td>'
     assert row + '<td class="opt">Refunded</td></tr>' in page.text
     assert "an officer took the award back: the points you paid are refunded" in page.text
     assert "You didn&#x27;t win this one." not in page.text
