@@ -235,7 +235,9 @@ def test_where_the_pool_allows_it_the_page_offers_main_beside_the_characters_own
 
 @pytest.mark.browser
 @skip_without_chromium
-def test_in_a_browser_as_follows_the_character_and_a_forced_main_is_refused(page, live_server, transactional_db) -> None:
+def test_in_a_browser_as_follows_the_character_and_a_forced_main_is_refused(
+    page, live_server, transactional_db
+) -> None:
     from dkp.testing.personas import build_guild
 
     guild = build_guild()
