@@ -15,6 +15,7 @@ from dkp.core.errors import Conflict, Forbidden, InvalidInput
 from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid, LootDistribution
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
+from dkp.testing.browser import skip_without_chromium
 from dkp.testing.personas import Guild
 
 CONSOLE = reverse("loot_officer:console")
@@ -257,3 +258,32 @@ def test_opening_a_correction_by_address_goes_back_to_the_console(client: Client
     client.force_login(guild.good_member)
     assert client.post(reverse("loot_officer:reopen", args=[distribution.pk]), {"reason": "x"}).status_code == 403
     assert Auction.objects.count() == 1
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@skip_without_chromium
+def test_on_a_phone_an_officer_gives_a_refunded_copy_to_someone_else(page, live_server, transactional_db) -> None:
+    from dkp.testing.personas import build_guild
+
+    guild = build_guild()
+    _, distribution = reversed_award(guild)
+    session = Client()
+    session.force_login(guild.officer)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(live_server.url + CONSOLE)
+    award = page.locator(f"#award-{distribution.pk}")
+    assert "refunded" in award.inner_text()
+    award.locator("summary", has_text="Someone else").click()
+    award.get_by_label("Character who gets Cloak of Flames instead").fill("Devraxx")
+    award.get_by_label("Price for Cloak of Flames (0 gives it away)").fill("15")
+    award.get_by_label("Reason for giving Cloak of Flames to someone else").fill("Dev's turn")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    award.get_by_role("button", name="Award").click()
+    page.wait_for_selector("text=Gave Cloak of Flames to Devraxx for 15.")
+    assert balance(guild.developer, guild) == 85
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
