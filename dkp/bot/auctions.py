@@ -39,6 +39,7 @@ from dkp.core.models import GuildSettings
 from dkp.core.time import guild_zone
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
+from dkp.loot.resolver import Rules
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 10
 MAX_BIDS_SHOWN = 10  # an open pool's post lists the best bids; the rest are counted
-TAGS = ("main", "alt", "box")
 TIMES = "\N{MULTIPLICATION SIGN}"  # between an item and its number of copies
 PREFILL_SECONDS = 2.0  # the Bid button must answer within Discord's 3 seconds; the pre-fill is a nicety
 # What a post that did not go through raises besides Discord's own errors: the connection, or no answer in
@@ -513,7 +513,7 @@ def _make_bid_command() -> app_commands.Command[Any, ..., None]:
     @app_commands.describe(
         item="The open auction (pick from the list, type the item's name, or give its number)",
         amount="Points, a whole number",
-        tag="main, alt or box (default: the character's own)",
+        tag="Leave out: a bid is tagged as its character is. main from an alt or box only where the pool allows",
         character="Which of your characters (default: your main)",
     )
     @app_commands.autocomplete(item=open_auction_autocomplete)
@@ -547,6 +547,7 @@ class BidForm:
     character_name: str
     available: int | None
     pool_name: str
+    main_from_alts: bool = False  # the auction's rules let an alt or box bid as main: the modal offers it
 
 
 def _bid_form(*, auction_id: int, user: User) -> BidForm:
@@ -563,6 +564,7 @@ def _bid_form(*, auction_id: int, user: User) -> BidForm:
         character_name=mine.character_name if mine else "",
         available=view.my_available,
         pool_name=auction.pool.name,
+        main_from_alts=Rules.from_json(auction.rules or {}).main_bids_from_alts,
     )
 
 
@@ -578,14 +580,18 @@ class BidModal(discord.ui.Modal):
         self.amount: discord.ui.TextInput[BidModal] = discord.ui.TextInput(
             custom_id="amount", placeholder="e.g. 25", default=form.amount or None, max_length=12
         )
-        self.tag: discord.ui.Select[BidModal] = discord.ui.Select(
-            custom_id="tag",
-            required=False,
-            min_values=0,
-            max_values=1,
-            placeholder="The character's own tag",
-            options=[discord.SelectOption(label=tag, value=tag, default=tag == form.tag) for tag in TAGS],
-        )
+        # A bid is tagged as its character is; only where the pool lets an alt or box bid as main is
+        # there anything to choose, so only then does the modal ask.
+        self.tag: discord.ui.Select[BidModal] | None = None
+        if form.main_from_alts:
+            self.tag = discord.ui.Select(
+                custom_id="tag",
+                required=False,
+                min_values=0,
+                max_values=1,
+                placeholder="The character's own tag",
+                options=[discord.SelectOption(label="main", value="main", default=form.tag == "main")],
+            )
         self.character: discord.ui.TextInput[BidModal] = discord.ui.TextInput(
             custom_id="character",
             required=False,
@@ -594,8 +600,19 @@ class BidModal(discord.ui.Modal):
             max_length=15,
         )
         self.add_item(discord.ui.Label(text="Amount (points)", description=hint, component=self.amount))
-        self.add_item(discord.ui.Label(text="Tag", description="main, alt or box", component=self.tag))
-        self.add_item(discord.ui.Label(text="Character (optional)", component=self.character))
+        if self.tag is not None:
+            self.add_item(
+                discord.ui.Label(
+                    text="Bid as main?", description="This pool lets an alt or box bid as main", component=self.tag
+                )
+            )
+        self.add_item(
+            discord.ui.Label(
+                text="Character (optional)",
+                description="The bid is tagged as this character is: main, alt or box",
+                component=self.character,
+            )
+        )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -606,7 +623,7 @@ class BidModal(discord.ui.Modal):
                 user=user,
                 auction_id=self.auction_id,
                 amount=self.amount.value,
-                tag=self.tag.values[0] if self.tag.values else None,
+                tag=self.tag.values[0] if self.tag is not None and self.tag.values else None,
                 character_name=self.character.value.strip() or None,
             )
             await _answer_bid(interaction, answer)

@@ -126,6 +126,9 @@ class AuctionRulesSerializer(serializers.Serializer[dict[str, Any]]):
     bid_increment = serializers.IntegerField(help_text="Bids are whole multiples of it; 0 for any whole number.")
     tag_caps = serializers.DictField(child=serializers.IntegerField(), help_text='e.g. {"alt": 10, "box": 5}.')
     mains_outrank = serializers.BooleanField()
+    main_bids_from_alts = serializers.BooleanField(
+        default=False, help_text="Whether an alt or box character may bid as main; otherwise a bid takes its tag."
+    )
     visibility = serializers.CharField(help_text="sealed (bids hidden until it closes) or open.")
 
 
@@ -228,7 +231,11 @@ class BidInputSerializer(serializers.Serializer[ItemBid]):
         allow_null=True,
         allow_blank=True,
         default=None,
-        help_text="main, alt or box; default the character's own tag.",
+        help_text=(
+            "Leave it out: a bid is tagged as its character is (main, alt or box). Given, it must be the "
+            "character's own tag, or main for an alt or box when the auction's rules have "
+            "main_bids_from_alts; anything else is refused with 422 tag_not_character."
+        ),
     )
     character_name = serializers.CharField(
         max_length=64,

@@ -86,6 +86,7 @@ class BidStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     WON = "won", "Won"
     LOST = "lost", "Lost"
+    REFUNDED = "refunded", "Refunded"  # it won, and the award was reversed: the price came back
 
 
 class ItemBid(TimeStamped):

@@ -32,6 +32,7 @@ class Rules:
     bid_increment: int = 0  # 0: any whole number; otherwise bids are whole multiples
     tag_caps: Mapping[str, int] = field(default_factory=dict)  # e.g. {"alt": 10, "box": 5}
     mains_outrank: bool = False
+    main_bids_from_alts: bool = False  # False: a bid's tag is its character's; True: an alt or box may bid as main
     visibility: str = "sealed"  # or "open"
 
     @classmethod
@@ -46,6 +47,7 @@ class Rules:
             bid_increment=_whole(data.get("bid_increment"), defaults.bid_increment),
             tag_caps={str(tag): _whole(cap, 0) for tag, cap in caps.items() if cap is not None},
             mains_outrank=bool(data.get("mains_outrank", defaults.mains_outrank)),
+            main_bids_from_alts=bool(data.get("main_bids_from_alts", defaults.main_bids_from_alts)),
             visibility=str(data.get("visibility") or defaults.visibility),
         )
 

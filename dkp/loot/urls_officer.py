@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from dkp.loot import views_corrections
 from dkp.loot import views_officer as views
 
 app_name = "loot_officer"
@@ -13,5 +14,7 @@ urlpatterns = [
     path("auctions/<id:auction_id>/cancel/", views.cancel, name="cancel"),
     path("awards/<id:distribution_id>/reverse/", views.reverse_award, name="reverse"),
     path("awards/<id:distribution_id>/reaward/", views.reaward, name="reaward"),
+    path("awards/<id:distribution_id>/elsewhere/", views_corrections.award_elsewhere, name="award_elsewhere"),
+    path("awards/<id:distribution_id>/reopen/", views_corrections.reopen, name="reopen"),
     path("award/", views.award, name="award"),
 ]

@@ -114,6 +114,12 @@ def _auction_context(
     viewer = _viewer(request)
     view = selectors.auction_view(auction=auction, viewer=viewer)
     characters = _characters_of(viewer)
+    form = form or _default_form(view, viewer, characters)
+    # The tag follows the character: the form shows the chosen character's own, and offers main
+    # beside it only where the auction's rules let alts and boxes bid as main.
+    chosen = next((c for c in characters if c.name.lower() == form.get("character_name", "").lower()), None)
+    own_tag = chosen.tag if chosen else (form.get("tag") or CharacterTag.MAIN)
+    form = {**form, "tag": form.get("tag") or own_tag}
     my_awards = [
         line.distribution
         for line in view.winners
@@ -127,7 +133,8 @@ def _auction_context(
         "my_awards": my_awards,
         "characters": characters,
         "tags": CharacterTag.choices,
-        "form": form or _default_form(view, viewer, characters),
+        "own_tag": own_tag,
+        "form": form,
         "poll_seconds": POLL_SECONDS,
         "signed_in": viewer is not None,
         **extra,

@@ -38,6 +38,7 @@ RECENT_CLOSED = 12
 RECENT_RAIDS = 10
 RECENT_DIRECT_AWARDS = 15
 EXTRA_HAND_ROWS = 1  # blank rows under a pasted log, for awards typed by hand
+LOG_OWNER_KEY = "loot_log_owner"  # the session remembers whose log the officer pastes ("You" in it)
 REASON_MAX = 300
 # A raid that started this recently is probably tonight's: the console picks it for new auctions.
 TONIGHT = dt.timedelta(hours=12)
@@ -330,6 +331,7 @@ class AwardRow:
     owner: User | None = None
     looted_at: dt.datetime | None = None
     from_log: bool = False
+    problem: str = ""  # why the award service refused this row, shown beside it
 
     @property
     def is_blank(self) -> bool:
@@ -348,34 +350,21 @@ def _posted_rows(request: HttpRequest) -> list[AwardRow]:
     return [AwardRow(at(characters, i), at(items, i), at(prices, i)) for i in range(count)]
 
 
-def _award_lines(rows: list[AwardRow]) -> list[tuple[str, str, int]]:
-    lines = []
-    for number, row in enumerate(rows, start=1):
-        if row.is_blank:
-            continue
-        character, item = " ".join(row.character.split()), " ".join(row.item.split())
-        if not character or not item:
-            missing = "character" if not character else "item"
-            raise InvalidInput(f"Row {number}: name the {missing}.", code="award_row_incomplete")
-        if not row.price.strip():
-            raise InvalidInput(
-                f"Row {number}: give a price for {character}'s {item} (0 for free).", code="price_required"
-            )
-        try:
-            price = services.PRICE.parse(row.price)
-        except InvalidInput as refused:
-            raise InvalidInput(f"Row {number} ({character}'s {item}): {refused.message}", code=refused.code) from None
-        lines.append((character, item, price))
-    if not lines:
-        raise InvalidInput("There is nothing to award: fill in a character, an item and a price.", code="no_awards")
-    return lines
+def _award_lines(rows: list[AwardRow]) -> list[tuple[str, str, str]]:
+    """The filled rows as typed; the award service checks each of them and says what is wrong with every one."""
+    return [(row.character, row.item, row.price) for row in rows if not row.is_blank]
 
 
 def _award_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     raids = _recent_raids()
     tonight = _tonights_raid(raids)
     pools = _pools()
-    form = {"log": "", "pool": str(pools[0].pk) if pools else "", "raid": str(tonight.pk) if tonight else ""}
+    form = {
+        "log": "",
+        "log_owner": request.session.get(LOG_OWNER_KEY, ""),
+        "pool": str(pools[0].pk) if pools else "",
+        "raid": str(tonight.pk) if tonight else "",
+    }
     form.update(extra.pop("form", {}))
     rows = extra.pop("rows", None) or [AwardRow() for _ in range(3)]
     context = {
@@ -400,8 +389,11 @@ def award(request: HttpRequest) -> HttpResponse:
     actor = require_officer(request)
     if request.method == "GET":
         return _award_page(request)
-    form = {key: request.POST.get(key, "") for key in ("log", "pool", "raid")}
+    form = {key: request.POST.get(key, "") for key in ("log", "log_owner", "pool", "raid")}
+    form["log_owner"] = " ".join(form["log_owner"].split())[:15]
     if request.POST.get("action") == "prefill":
+        if form["log_owner"]:
+            request.session[LOG_OWNER_KEY] = form["log_owner"]  # the officer's own log, most nights
         return _prefill(request, form)
     rows = _posted_rows(request)
     try:
@@ -412,8 +404,12 @@ def award(request: HttpRequest) -> HttpResponse:
             raid=_chosen_raid(form["raid"]),
         )
     except GuildError as refused:
-        kept = [row for row in rows if not row.is_blank] + [AwardRow()]
-        return _award_page(request, status=refused.status, error=refused.message, form=form, rows=kept)
+        # Every filled row comes back as typed (the paste too), each with its own problem beside it.
+        kept = [row for row in rows if not row.is_blank]
+        problems = refused.rows if isinstance(refused, services.AwardRowsRefused) else {}
+        for number, row in enumerate(kept, start=1):
+            row.problem = problems.get(number, "")
+        return _award_page(request, status=refused.status, error=refused.message, form=form, rows=[*kept, AwardRow()])
     summary = ", ".join(f"{d.item.name} to {d.character_name} for {d.price}" for d in given)
     messages.success(request, f"Awarded {len(given)} item{'s' if len(given) != 1 else ''}: {summary}.")
     return redirect("loot_officer:award")
@@ -421,7 +417,7 @@ def award(request: HttpRequest) -> HttpResponse:
 
 def _prefill(request: HttpRequest, form: dict[str, str]) -> HttpResponse:
     try:
-        lines, problems = services.awards_from_log(form["log"])
+        lines, problems = services.awards_from_log(form["log"], log_owner=form["log_owner"])
     except GuildError as refused:
         return _award_page(request, status=refused.status, error=refused.message, form=form)
     rows = [

@@ -61,7 +61,17 @@ class DkpPoolAdmin(NoDeleteAdmin):
         (None, {"fields": ("name", "description", "is_active")}),
         (
             "Auction rules (copied onto each auction when it opens)",
-            {"fields": ("price_rule", "minimum_bid", "bid_increment", "tag_caps", "mains_outrank", "visibility")},
+            {
+                "fields": (
+                    "price_rule",
+                    "minimum_bid",
+                    "bid_increment",
+                    "tag_caps",
+                    "mains_outrank",
+                    "main_bids_from_alts",
+                    "visibility",
+                )
+            },
         ),
         ("Decay", {"fields": ("decay_percent", "decay_period_days", "decay_floor")}),
     )

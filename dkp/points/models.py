@@ -34,6 +34,10 @@ class DkpPool(TimeStamped):
     bid_increment = models.PositiveIntegerField(default=0, help_text="Bids must be whole multiples; 0 for any.")
     tag_caps = models.JSONField(default=dict, blank=True, help_text='Highest bid per tag, e.g. {"alt": 10, "box": 5}.')
     mains_outrank = models.BooleanField(default=False, help_text="A main's bid beats any alt or box bid.")
+    main_bids_from_alts = models.BooleanField(
+        default=False,
+        help_text="Members may bid as main from an alt or box character; otherwise a bid's tag is its character's.",
+    )
     visibility = models.CharField(max_length=6, choices=BidVisibility.choices, default=BidVisibility.SEALED)
     # Decay: a percentage of each balance every period, never below the floor.
     decay_percent = models.PositiveSmallIntegerField(default=0)
@@ -66,6 +70,7 @@ class DkpPool(TimeStamped):
             "bid_increment": self.bid_increment,
             "tag_caps": dict(self.tag_caps or {}),
             "mains_outrank": self.mains_outrank,
+            "main_bids_from_alts": self.main_bids_from_alts,
             "visibility": self.visibility,
         }
 

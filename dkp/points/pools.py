@@ -25,6 +25,7 @@ POOL_FIELDS = (
     "bid_increment",
     "tag_caps",
     "mains_outrank",
+    "main_bids_from_alts",
     "visibility",
     "decay_percent",
     "decay_period_days",

@@ -13,11 +13,13 @@ from django.urls import reverse
 
 from dkp.bot.auctions import TIMES, refresh_auction_posts
 from dkp.bot.core import db
+from dkp.characters.models import Character, CharacterTag
 from dkp.core.models import GuildSettings
 from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, BidHistory, ItemBid
 from dkp.loot.tasks import close_auction_task
-from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
+from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
+from dkp.testing.personas import make_character
 from dkp.testing.simcord_world import World, in_discord
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -227,10 +229,10 @@ def test_available_balance_after_a_bid_counts_bids_on_other_open_auctions(guild)
         first = await db(_open, guild, "Cloak of Flames")
         second = await db(_open, guild, "Jaded Electrum Bracelet")
         await db(_bid, guild.good_member, first, 50)
-        return await world.good_member.slash(world.channel, "bid", item=str(second), amount="25", tag="alt")
+        return await world.good_member.slash(world.channel, "bid", item=str(second), amount="25")
 
     result = in_discord(guild, scenario)
-    assert "for Gwendolyn (alt) is in. You have 15 points available in Main after it." in said(result)
+    assert "for Gwendolyn (main) is in. You have 15 points available in Main after it." in said(result)
 
 
 def test_a_typed_item_name_picks_the_one_open_auction(guild):
@@ -363,14 +365,83 @@ def test_bid_for_a_character_that_is_not_yours_is_refused(guild):
     assert not ItemBid.objects.exists()
 
 
+def _box_for(user, name: str = "Gwenbox") -> None:
+    make_character(name, user)
+    Character.objects.filter(name=name).update(tag=CharacterTag.BOX)
+
+
+def _allow_main_bids_from_alts(pool: DkpPool) -> None:
+    pool.main_bids_from_alts = True
+    pool.save(update_fields=["main_bids_from_alts"])
+
+
+def test_a_box_characters_bid_as_main_is_refused_and_leaves_a_rejected_row(guild):
+    async def scenario(world: World):
+        await db(_box_for, guild.good_member)
+        auction_id = await db(_open, guild)
+        return auction_id, await world.good_member.slash(
+            world.channel, "bid", item=str(auction_id), amount="50", tag="main", character="Gwenbox"
+        )
+
+    auction_id, result = in_discord(guild, scenario)
+    assert only_to_them(result)
+    assert said(result) == (
+        "Gwenbox is your box character, so this is a box bid: this pool does not let alts and boxes bid as main."
+    )
+    assert not ItemBid.objects.exists()
+    assert BidHistory.objects.get(auction_id=auction_id).action == "rejected"
+
+
+def test_a_box_characters_bid_without_a_tag_is_a_box_bid(guild):
+    async def scenario(world: World):
+        await db(_box_for, guild.good_member)
+        auction_id = await db(_open, guild)
+        return await world.good_member.slash(
+            world.channel, "bid", item=str(auction_id), amount="5", character="Gwenbox"
+        )
+
+    result = in_discord(guild, scenario)
+    assert "for Gwenbox (box) is in." in said(result)
+    assert ItemBid.objects.get().tag == "box"
+
+
+def test_where_the_pool_allows_it_a_box_bids_as_main_by_command_and_by_modal(guild):
+    async def scenario(world: World):
+        await db(_box_for, guild.good_member)
+        await db(_allow_main_bids_from_alts, guild.pool)
+        first = await open_and_post(world, guild)
+        by_command = await world.good_member.slash(
+            world.channel, "bid", item=str(first), amount="20", tag="main", character="Gwenbox"
+        )
+        second = await open_and_post(world, guild, "Shiny Brass Idol")
+        shown = await world.good_member.click(await post_of(world, second), label="Bid")
+        by_modal = await world.good_member.submit_modal(
+            shown, {"amount": "10", "tag": ["main"], "character": "Gwenbox"}
+        )
+        return shown, by_command, by_modal
+
+    shown, by_command, by_modal = in_discord(guild, scenario)
+    assert "for Gwenbox (main) is in." in said(by_command)
+    assert "tag" in custom_ids(shown.modal)
+    assert "for Gwenbox (main) is in." in said(by_modal)
+    assert sorted(ItemBid.objects.values_list("character_name", "tag", "amount")) == [
+        ("Gwenbox", "main", 10),
+        ("Gwenbox", "main", 20),
+    ]
+
+
 # --- the Bid button and its modal -------------------------------------------------------------------
+
+
+def custom_ids(modal) -> set[str]:
+    return {row["component"].get("custom_id") for row in modal["components"] if "component" in row}
 
 
 def test_bid_button_opens_a_modal_and_the_bid_is_confirmed_privately(guild):
     async def scenario(world: World):
         auction_id = await open_and_post(world, guild)
         shown = await world.good_member.click(await post_of(world, auction_id), label="Bid")
-        answer = await world.good_member.submit_modal(shown, {"amount": "40", "tag": ["alt"]})
+        answer = await world.good_member.submit_modal(shown, {"amount": "40"})
         again = await world.good_member.click(await post_of(world, auction_id), label="Bid")
         return auction_id, shown, answer, again, await post_of(world, auction_id)
 
@@ -380,15 +451,17 @@ def test_bid_button_opens_a_modal_and_the_bid_is_confirmed_privately(guild):
     assert "You have 90 points available in Main." in str(shown.modal)
     assert only_to_them(answer)
     assert said(answer) == (
-        f"Your bid of 40 points on Cloak of Flames (#{auction_id}) for Gwendolyn (alt) is in. "
+        f"Your bid of 40 points on Cloak of Flames (#{auction_id}) for Gwendolyn (main) is in. "
         "You have 50 points available in Main after it."
     )
+    # the tag follows the character: in a pool that lets nobody bid as main from an alt, nothing to choose
+    assert "tag" not in custom_ids(shown.modal)
     # the modal opened again starts from the bid you have
     amount = next(row["component"] for row in again.modal["components"] if row["component"]["custom_id"] == "amount")
     assert amount["value"] == "40"
     assert "1 bidder" in post.content
     bid = ItemBid.objects.get(auction_id=auction_id)
-    assert (bid.amount, bid.tag, bid.character_name) == (40, "alt", "Gwendolyn")
+    assert (bid.amount, bid.tag, bid.character_name) == (40, "main", "Gwendolyn")
 
 
 def test_bid_modal_refuses_bad_amounts_and_overspending(guild):

@@ -18,13 +18,15 @@ from dkp.loot.services.auctions import cancel_auction, extend_auction, open_auct
 from dkp.loot.services.awards import (
     award_loot,
     award_loot_in_transaction,
+    copies_free,
     item_named,
     reverse_distribution,
     reverse_loot_entry,
 )
 from dkp.loot.services.bidding import place_bid, withdraw_bid
 from dkp.loot.services.closing import close_auction, close_due_auctions, close_if_due, reaward_next
-from dkp.loot.services.log_import import AwardLine, award_loot_batch, awards_from_log
+from dkp.loot.services.corrections import award_to_someone_else, reopen_for_bids
+from dkp.loot.services.log_import import AwardLine, AwardRowsRefused, award_loot_batch, awards_from_log
 from dkp.loot.services.parsing import (
     BID,
     MAX_BID,
@@ -46,14 +48,17 @@ __all__ = [
     "PRICE",
     "QUANTITY",
     "AwardLine",
+    "AwardRowsRefused",
     "award_loot",
     "award_loot_batch",
     "award_loot_in_transaction",
+    "award_to_someone_else",
     "awards_from_log",
     "cancel_auction",
     "close_auction",
     "close_due_auctions",
     "close_if_due",
+    "copies_free",
     "extend_auction",
     "item_named",
     "open_auction",
@@ -63,6 +68,7 @@ __all__ = [
     "place_bid",
     "reaward_next",
     "record_auction_post",
+    "reopen_for_bids",
     "reverse_distribution",
     "reverse_loot_entry",
     "withdraw_bid",

@@ -107,6 +107,14 @@ def award_loot(
     )
 
 
+def copies_free(auction: Auction) -> int:
+    """Copies of an auction's item nobody holds: not awarded, or reversed and not yet given again or re-opened."""
+    # .all(): a page's prefetched awards cost no query; a service's freshly read auction reads them now
+    holding = sum(1 for distribution in auction.distributions.all() if not distribution.is_reversed)
+    reopened = len((auction.outcome or {}).get("reopened", []))
+    return auction.quantity - holding - reopened
+
+
 def reverse_distribution_in_transaction(*, distribution: LootDistribution, actor: User | None, reason: str) -> None:
     """Refund an award inside the caller's transaction; the auction's bid and status follow."""
     if distribution.is_reversed:
@@ -119,7 +127,7 @@ def reverse_distribution_in_transaction(*, distribution: LootDistribution, actor
     if distribution.auction_id is not None:
         ItemBid.objects.filter(
             auction_id=distribution.auction_id, user_id=distribution.user_id, status=BidStatus.WON
-        ).update(status=BidStatus.LOST, updated_at=timezone.now())
+        ).update(status=BidStatus.REFUNDED, updated_at=timezone.now())
         holders = LootDistribution.objects.filter(auction_id=distribution.auction_id, is_reversed=False)
         if not holders.exists():
             Auction.objects.filter(pk=distribution.auction_id, status=AuctionStatus.AWARDED).update(

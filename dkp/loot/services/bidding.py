@@ -41,6 +41,25 @@ def _bidding_character(user: User, character_name: str | None) -> tuple[str, str
     return user.name[:15], None
 
 
+def _bid_tag(*, asked: str | None, character: str, character_tag: str | None, rules: resolver.Rules) -> str:
+    """The tag a bid carries: its character's, or main from an alt or box where the pool allows it."""
+    own = character_tag or CharacterTag.MAIN  # a bidder with no character bids as themselves, a main
+    tag = (asked or "").strip().lower() or own
+    if tag not in CharacterTag.values:
+        raise InvalidInput(f"A bid's tag is main, alt or box, not {tag[:10]!r}.", code="invalid_tag")
+    if tag == own or (tag == CharacterTag.MAIN and rules.main_bids_from_alts):
+        return tag
+    if tag == CharacterTag.MAIN:
+        raise InvalidInput(
+            f"{character} is your {own} character, so this is a {own} bid: this pool does not let "
+            f"alts and boxes bid as main.",
+            code="tag_not_character",
+        )
+    raise InvalidInput(
+        f"{character} is your {own} character, so this is a {own} bid, not {tag}.", code="tag_not_character"
+    )
+
+
 def _place(
     *, auction_id: int, user: User, amount: object, channel: str, tag: str | None, character_name: str | None
 ) -> ItemBid:
@@ -58,12 +77,11 @@ def _place(
         options = f"{lower} or {higher}" if lower >= max(step, rules.minimum_bid) else str(higher)
         raise InvalidInput(f"Bids go in steps of {step}: try {options}.", code="not_a_multiple")
     name, character_tag = _bidding_character(user, character_name)
-    tag = (tag or character_tag or CharacterTag.MAIN).strip().lower()
-    if tag not in CharacterTag.values:
-        raise InvalidInput(f"A bid's tag is main, alt or box, not {tag[:10]!r}.", code="invalid_tag")
+    tag = _bid_tag(asked=tag, character=name, character_tag=character_tag, rules=rules)
     cap = rules.tag_caps.get(tag)
     if cap is not None and value > cap:
-        raise InvalidInput(f"An {tag} bid can be at most {cap} on this auction.", code="over_tag_cap")
+        article = "An" if tag == CharacterTag.ALT else "A"
+        raise InvalidInput(f"{article} {tag} bid can be at most {cap} on this auction.", code="over_tag_cap")
     summary = locked_summary(user=user, pool=auction.pool)
     held = held_by_other_bids(user_id=user.pk, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
     available = summary.balance - held
@@ -146,10 +164,13 @@ def place_bid(
     """Place, raise or lower the user's one live bid. ``amount`` is raw input (parsed here).
 
     ``character_name`` must be one of the user's characters (default: their main character, else
-    their user name); ``tag`` defaults to that character's tag. Refused (with a rejected history
-    row): not allowed to bid, auction not open, bad amount, under the minimum, not a multiple of the
-    increment, over the tag's cap, over the available balance (the message says what is available),
-    the same amount again ("You already bid 50 ...", code "unchanged_bid").
+    their user name); the bid's tag is that character's tag. ``tag`` may be left out; given, it must
+    be the character's own, or ``main`` for an alt or box when the auction's rules (copied from the
+    pool) allow main bids from alts. Refused (with a rejected history row): not allowed to bid,
+    auction not open, bad amount, under the minimum, not a multiple of the increment, a tag that
+    contradicts the character (code "tag_not_character"), over the tag's cap, over the available
+    balance (the message says what is available), the same amount again ("You already bid 50 ...",
+    code "unchanged_bid").
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")

@@ -18,7 +18,7 @@ from dkp.loot import resolver
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
 from dkp.loot.selectors import held_by_other_bids
 from dkp.loot.services.auctions import locked_auction, not_open
-from dkp.loot.services.awards import award_loot_in_transaction, reverse_distribution_in_transaction
+from dkp.loot.services.awards import award_loot_in_transaction, copies_free, reverse_distribution_in_transaction
 from dkp.points.models import UserPointsSummary
 from dkp.points.services import locked_summary
 
@@ -201,9 +201,12 @@ def reaward_next(*, distribution_id: int, actor: User, reason: str) -> LootDistr
     given = LootDistribution.objects.filter(auction=auction)
     passed = set(given.filter(is_reversed=True).values_list("user_id", flat=True))
     holding = set(given.filter(is_reversed=False).values_list("user_id", flat=True))
-    free = auction.quantity - len(holding)
+    free = copies_free(auction)
     if free <= 0:
-        raise Conflict("Every copy of this item is already awarded.", code="fully_awarded")
+        raise Conflict(
+            f"Every copy of {auction.item.name} from this auction is already awarded or up for bids again.",
+            code="fully_awarded",
+        )
     remaining = list(
         auction.bids.exclude(status=BidStatus.WITHDRAWN)
         .exclude(user_id__in=passed)

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from dkp.loot import services
 from dkp.loot.models import Auction, AuctionStatus, Item, ItemBid
 from dkp.loot.selectors import may_see_bids_of
 
@@ -43,3 +44,9 @@ def time_left(seconds: object) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def copies_free(auction: Auction) -> int:
+    """Copies of a closed auction's item nobody holds (the service's count, over its prefetched awards)."""
+    return services.copies_free(auction)

@@ -19,6 +19,9 @@ from dkp.points.models import BidVisibility, UserPointsSummary
 from dkp.testing.personas import Guild
 
 HX = {"HTTP_HX_REQUEST": "true"}
+# Character names are links to the character's page
+GWEN = '<a class="character" href="/characters/Gwendolyn/">Gwendolyn</a>'
+PIP = '<a class="character" href="/characters/Pipperel/">Pipperel</a>'
 
 
 def balance(user, pool) -> int:
@@ -92,7 +95,7 @@ def test_the_list_shows_recently_closed_auctions_with_winner_and_price(client, g
     page = client.get(reverse("loot:list"))
 
     assert "No auctions are open right now." in page.text
-    assert "Gwendolyn <b>8</b>" in page.text  # second price: Pip's 7 plus 1
+    assert f"{GWEN} <b>8</b>" in page.text  # second price: Pip's 7 plus 1
     assert "Rusty Dagger" in page.text
     assert "nobody bid" in page.text
 
@@ -117,7 +120,7 @@ def test_the_list_takes_as_many_queries_with_many_closed_auctions_as_with_few(
     close_some(12)
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("loot:list"))
-    assert page.text.count("Gwendolyn <b>2</b>") == 14
+    assert page.text.count(f"{GWEN} <b>2</b>") == 14
 
 
 def test_every_page_links_to_the_auctions(client, guild: Guild) -> None:
@@ -464,7 +467,7 @@ def test_the_list_closes_due_auctions_before_listing_them(client, guild: Guild, 
         page = client.get(reverse("loot:list"))
 
     assert "No auctions are open right now." in page.text
-    assert "Pipperel <b>1</b>" in page.text  # unopposed: the minimum bid
+    assert f"{PIP} <b>1</b>" in page.text  # unopposed: the minimum bid
     assert balance(guild.poor_member, guild.pool) == 9
 
 
@@ -478,10 +481,10 @@ def test_a_members_bids_show_on_their_page_to_them_and_officers_only(client, gui
     client.force_login(guild.good_member)
     own = client.get(url)
     assert 'id="bids"' in own.text
-    assert "33 · Gwendolyn · Main" in own.text
+    assert f"33 · {GWEN} · Main" in own.text
 
     client.force_login(guild.officer)
-    assert "33 · Gwendolyn · Main" in client.get(url).text
+    assert f"33 · {GWEN} · Main" in client.get(url).text
 
     client.force_login(guild.poor_member)
     other = client.get(url)

@@ -14,6 +14,7 @@ from dkp.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, ItemBid, LootDistribution
 from dkp.loot.selectors import auction_view, available_balance
 from dkp.loot.services import (
+    AwardRowsRefused,
     award_loot_batch,
     awards_from_log,
     cancel_auction,
@@ -430,10 +431,12 @@ def test_batch_awards_are_all_or_none(guild: Guild) -> None:
     )
     assert [(d.character_name, d.price) for d in done] == [("Gwendolyn", 40), ("Devraxx", 25)]
     assert balance(guild.good_member, pool) == 50
-    with pytest.raises(Conflict, match=r"Row 2 \(Pipperel\): .*balance below zero"):
+    with pytest.raises(AwardRowsRefused, match=r"Row 2 \(Pipperel\): .*balance below zero") as refused:
         award_loot_batch(lines=[("Gwendolyn", "Idol", 5), ("Pipperel", "Ring", 11)], pool=pool, actor=guild.officer)
-    with pytest.raises(InvalidInput, match="Row 1: Stranger is not a character anyone owns"):
+    assert (refused.value.status, refused.value.code) == (409, "insufficient_balance")
+    with pytest.raises(AwardRowsRefused, match="Row 1: Stranger is not a character anyone owns") as refused:
         award_loot_batch(lines=[("Stranger", "Idol", 5)], pool=pool, actor=guild.officer)
+    assert refused.value.status == 422
     assert balance(guild.good_member, pool) == 50
     assert LootDistribution.objects.count() == 2
 

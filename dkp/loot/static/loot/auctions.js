@@ -1,5 +1,5 @@
 // Auction pages: time left counts down between polls (each poll brings the server's seconds_left,
-// which is the truth), and picking a character picks its tag in the bid form.
+// which is the truth), and picking a character picks its tag in the bid form (the tag follows it).
 (function () {
   "use strict";
 
@@ -41,6 +41,12 @@
     if (!select.matches || !select.matches('.bid-form select[name="character_name"]')) return;
     var tag = select.selectedOptions[0] && select.selectedOptions[0].dataset.tag;
     var tagSelect = select.form && select.form.querySelector('select[name="tag"]');
-    if (tag && tagSelect) tagSelect.value = tag;
+    if (!tag || !tagSelect) return;
+    // The tag follows the character; where the pool lets alts bid as main, main stays on offer too.
+    var mainAllowed = !tagSelect.hasAttribute("data-follows-character");
+    Array.prototype.forEach.call(tagSelect.options, function (option) {
+      option.disabled = option.value !== tag && !(mainAllowed && option.value === "main");
+    });
+    tagSelect.value = tag;
   });
 })();
