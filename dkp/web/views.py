@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
-from dkp.characters.models import Character, EqClass
+from dkp.characters.models import EqClass
 from dkp.core.errors import GuildError
 from dkp.core.fields import id_from_text
 from dkp.core.http import HtmxHttpRequest
@@ -227,28 +227,6 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(Item, pk=item_id)
     drops = item.distributions.select_related("user", "pool", "raid__event").order_by("-awarded_at")
     return render(request, "web/item_detail.html", {"item": item, "drops": drops})
-
-
-def character_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    characters = Character.objects.select_related("owner").order_by("name")
-    eq_class = request.GET.get("class", "")
-    if eq_class:
-        characters = characters.filter(eq_class=eq_class)
-    if request.GET.get("unclaimed"):
-        characters = characters.filter(owner__isnull=True)
-    return render(
-        request,
-        "web/character_list.html",
-        {"characters": characters, "classes": EqClass.choices, "eq_class": eq_class},
-    )
-
-
-def character_detail(request: HttpRequest, name: str) -> HttpResponse:
-    """One character: class, level, owner and tag."""
-    require(request.user, Capability.VIEW_GUILD)
-    character = get_object_or_404(Character.objects.select_related("owner"), name__iexact=name)
-    return render(request, "web/character_detail.html", {"character": character})
 
 
 def tick_detail(request: HttpRequest, tick_id: int) -> HttpResponse:
