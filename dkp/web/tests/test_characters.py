@@ -53,6 +53,19 @@ def test_the_list_links_every_name_and_offers_claim_on_unclaimed_characters_only
     assert 'action="/characters/Gwendolyn/claim/"' not in html  # Gwen's: no Claim button
 
 
+def test_the_list_keeps_its_filters_across_pages(client, guild):
+    Character.objects.bulk_create(
+        Character(name=f"Stray{chr(97 + i // 26)}{chr(97 + i % 26)}", eq_class="Monk", level=60) for i in range(105)
+    )
+    client.force_login(guild.poor_member)
+    page = client.get(reverse("web:characters"), {"unclaimed": "1", "class": "Monk"})
+    assert "page 1 of 2" in page.text
+    assert 'href="?unclaimed=1&amp;class=Monk&amp;page=2"' in page.text
+    second = client.get(reverse("web:characters"), {"unclaimed": "1", "class": "Monk", "page": "2"})
+    assert "Straydz" in second.text
+    assert "Gwendolyn" not in second.text
+
+
 def test_a_guest_sees_the_list_without_claim_buttons(client, guild):
     GuildSettings.objects.update_or_create(pk=1, defaults={"standings_public": True})
     make_character("Wanderer")

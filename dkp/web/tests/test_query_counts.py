@@ -123,7 +123,8 @@ def characters(guild: Guild, rows: int) -> tuple[str, str]:
 
 def character_page(guild: Guild, rows: int) -> tuple[str, str]:
     """A character at this many ticks of a new raid night, with this many items won on it."""
-    character = make_character(_name("Veteran"), make_user(_name("veteran")))
+    owner = make_user(_name("veteran"))
+    character = make_character(_name("Veteran"), owner)
     raid = create_raid(event=guild.event, starts_at=timezone.now() - dt.timedelta(hours=8), actor=None)
     for index in range(rows):
         record_tick(
@@ -136,7 +137,7 @@ def character_page(guild: Guild, rows: int) -> tuple[str, str]:
         award_loot(
             item=item_named(_name("Keepsake ")),
             pool=guild.pool,
-            winner=character.owner,
+            winner=owner,
             character_name=character.name,
             price=1,
             actor=guild.officer,
