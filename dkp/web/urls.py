@@ -1,19 +1,21 @@
 from django.urls import path
 
-from dkp.web import characters, views
+from dkp.web import characters, loot, me, raid_nights, search, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("members/<str:username>/", views.member, name="member"),
+    path("me/", me.me, name="me"),
     path("me/api-keys/", views.api_key_create, name="api_key_create"),
     path("me/api-keys/<id:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
-    path("raids/", views.raid_list, name="raids"),
-    path("raids/<id:raid_id>/", views.raid_detail, name="raid"),
+    path("raids/", raid_nights.raid_list, name="raids"),
+    path("raids/<id:raid_id>/", raid_nights.raid_detail, name="raid"),
     path("ticks/<id:tick_id>/", views.tick_detail, name="tick"),
-    path("loot/", views.loot_list, name="loot"),
-    path("items/<id:item_id>/", views.item_detail, name="item"),
+    path("loot/", loot.loot_list, name="loot"),
+    path("items/<id:item_id>/", loot.item_detail, name="item"),
+    path("search/", search.search, name="search"),
     path("characters/", characters.character_list, name="characters"),
     path("characters/<str:name>/", characters.character_detail, name="character"),
     path("characters/<str:name>/claim/", characters.character_claim, name="character_claim"),
