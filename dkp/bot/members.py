@@ -136,7 +136,7 @@ def render_attendance(person: User, summaries: dict[int | None, MemberAttendance
 def render_characters(person: User, characters: list[Character]) -> str:
     lines = [f"**{person.name}** — characters"]
     if not characters:
-        lines.append(f"No characters yet; claim yours at {site_url('/characters/')}")
+        lines.append(f"No characters yet; claim yours at {site_url('/characters/?unclaimed=1')}")
     for character in characters:
         inactive = " (inactive)" if not character.is_active else ""
         lines.append(

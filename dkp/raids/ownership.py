@@ -6,6 +6,8 @@ attendance are one transaction, so this sits above both characters and the ledge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -13,18 +15,32 @@ from django.utils import timezone
 
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus
 from dkp.characters.services import change_owner, lock_character, lock_pending_claim
-from dkp.core.errors import InvalidInput
-from dkp.core.roles import Capability, require
+from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.roles import Capability, can, require, role_of
 from dkp.raids.credits import credit_pending_attendance
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
+    from dkp.points.models import PointEntry
 
 
-def _give(*, character: Character, to_user: User, actor: User | None, reason: str) -> CharacterOwnership:
+@dataclass(frozen=True)
+class Given:
+    """A character that found its owner, and the credits its waiting attendance brought them."""
+
+    character: Character
+    owner: User
+    credits: tuple[PointEntry, ...]
+
+    @property
+    def points(self) -> int:
+        return sum(entry.amount for entry in self.credits)
+
+
+def _give(*, character: Character, to_user: User, actor: User | None, reason: str) -> tuple[CharacterOwnership, Given]:
     ownership = change_owner(character=character, to_user=to_user, actor=actor, reason=reason)
-    credit_pending_attendance(character=character, actor=actor)
-    return ownership
+    credits = credit_pending_attendance(character=character, actor=actor)
+    return ownership, Given(character=character, owner=to_user, credits=tuple(credits))
 
 
 @transaction.atomic
@@ -39,21 +55,68 @@ def transfer_character(*, character: Character, to_user: User, actor: User | Non
     if previous is not None and previous.main_character_id == character.pk:
         previous.main_character = None
         previous.save(update_fields=["main_character"])
-    return _give(character=character, to_user=to_user, actor=actor, reason=reason or "transfer")
+    return _give(character=character, to_user=to_user, actor=actor, reason=reason or "transfer")[0]
+
+
+def approve_claim(*, claim: CharacterClaimRequest, actor: User | None, reason: str = "") -> CharacterClaimRequest:
+    """Make the requester the owner and credit the attendance the character earned unclaimed."""
+    return approve_claim_crediting(claim=claim, actor=actor, reason=reason)[0]
 
 
 @transaction.atomic
-def approve_claim(*, claim: CharacterClaimRequest, actor: User | None, reason: str = "") -> CharacterClaimRequest:
-    """Make the requester the owner and credit the attendance the character earned unclaimed."""
+def approve_claim_crediting(
+    *, claim: CharacterClaimRequest, actor: User | None, reason: str = ""
+) -> tuple[CharacterClaimRequest, Given]:
+    """``approve_claim``, also saying what the approval credited (a page tells the officer the points)."""
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     claim = lock_pending_claim(claim)
     character = lock_character(claim.character)
+    given = Given(character=character, owner=claim.requester, credits=())
     if character.owner_id != claim.requester_id:
-        _give(character=character, to_user=claim.requester, actor=actor, reason=reason or f"claim {claim.pk} approved")
+        _, given = _give(
+            character=character, to_user=claim.requester, actor=actor, reason=reason or f"claim {claim.pk} approved"
+        )
     claim.status = ClaimStatus.APPROVED
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.decision_reason = reason[:300]
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
-    return claim
+    return claim, given
+
+
+@transaction.atomic
+def assign_owners(*, owners: Sequence[tuple[Character, User]], actor: User, reason: str = "") -> list[Given]:
+    """Give several unowned characters their owners at once, each credited its waiting attendance.
+
+    All or nothing: one character that already has an owner, or one owner who may not hold
+    characters, refuses the whole batch and nothing changes. An officer assigning a character is
+    claiming it on the member's behalf, so the new owner must be someone who may claim
+    (``Capability.BID``), the same people ``request_claim`` accepts.
+    """
+    require(actor, Capability.MANAGE_GUILD)
+    if not owners:
+        raise InvalidInput("Pick an owner for at least one character.", code="nothing_assigned")
+    seen: set[int] = set()
+    for character, owner in owners:
+        if character.pk in seen:
+            raise InvalidInput(f"{character.name} is given an owner twice; pick one.", code="assigned_twice")
+        seen.add(character.pk)
+        if not can(owner, Capability.BID):
+            role = role_of(owner).label.lower()
+            raise InvalidInput(
+                f"{owner.name} is a {role} and may not hold characters; pick a guild member for {character.name}.",
+                code="owner_not_member",
+            )
+    given = []
+    # Rows locked in one order, so two officers assigning overlapping batches cannot deadlock.
+    for character, owner in sorted(owners, key=lambda pair: pair[0].pk):
+        locked = lock_character(character)
+        if locked.owner is not None:
+            raise Conflict(
+                f"{locked.name} already belongs to {locked.owner.name}; nothing was assigned. "
+                "Reload the page to see who still waits for an owner.",
+                code="already_owned",
+            )
+        given.append(_give(character=locked, to_user=owner, actor=actor, reason=reason or "assigned by an officer")[1])
+    return given

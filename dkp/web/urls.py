@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dkp.web import loot, me, raid_nights, search, views
+from dkp.web import characters, loot, me, raid_nights, search, views
 
 app_name = "web"
 
@@ -16,8 +16,13 @@ urlpatterns = [
     path("loot/", loot.loot_list, name="loot"),
     path("items/<id:item_id>/", loot.item_detail, name="item"),
     path("search/", search.search, name="search"),
-    path("characters/", views.character_list, name="characters"),
-    path("characters/<str:name>/", views.character_detail, name="character"),
+    path("characters/", characters.character_list, name="characters"),
+    path("characters/<str:name>/", characters.character_detail, name="character"),
+    path("characters/<str:name>/claim/", characters.character_claim, name="character_claim"),
+    path("officer/claims/", characters.claims_queue, name="claims"),
+    path("officer/claims/<id:claim_id>/approve/", characters.claim_approve, name="claim_approve"),
+    path("officer/claims/<id:claim_id>/deny/", characters.claim_deny, name="claim_deny"),
+    path("officer/owners/", characters.quick_assign, name="quick_assign"),
     path("sign-in/", views.sign_in, name="login"),
     path("sign-in/demo/", views.demo_sign_in, name="demo_sign_in"),
     path("sign-out/", views.sign_out, name="logout"),

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
-from dkp.characters.models import Character, EqClass
+from dkp.characters.models import EqClass
 from dkp.core.errors import GuildError
 from dkp.core.fields import id_from_text
 from dkp.core.http import HtmxHttpRequest, form_post
@@ -193,28 +193,6 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     person = User.objects.get(pk=request.user.pk)
     keys.revoke_api_key(key=keys.key_of(owner=person, key_id=key_id), actor=person)
     return redirect("web:member", username=person.username)
-
-
-def character_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    characters = Character.objects.select_related("owner").order_by("name")
-    eq_class = request.GET.get("class", "")
-    if eq_class:
-        characters = characters.filter(eq_class=eq_class)
-    if request.GET.get("unclaimed"):
-        characters = characters.filter(owner__isnull=True)
-    return render(
-        request,
-        "web/character_list.html",
-        {"characters": characters, "classes": EqClass.choices, "eq_class": eq_class},
-    )
-
-
-def character_detail(request: HttpRequest, name: str) -> HttpResponse:
-    """One character: class, level, owner and tag."""
-    require(request.user, Capability.VIEW_GUILD)
-    character = get_object_or_404(Character.objects.select_related("owner"), name__iexact=name)
-    return render(request, "web/character_detail.html", {"character": character})
 
 
 def tick_detail(request: HttpRequest, tick_id: int) -> HttpResponse:

@@ -269,7 +269,9 @@ def test_characters_list_class_level_and_main_alt_box(members: Guild) -> None:
         "• Boxbot — level 50 Enchanter, box (inactive)",
     ]
     assert text(by_officer) == text(own)
-    assert text(none) == "**Gus** — characters\nNo characters yet; claim yours at http://dkp.test/characters/"
+    assert (
+        text(none) == "**Gus** — characters\nNo characters yet; claim yours at http://dkp.test/characters/?unclaimed=1"
+    )
     assert text(refused) == GUEST_REFUSED
 
 

@@ -121,6 +121,59 @@ def characters(guild: Guild, rows: int) -> tuple[str, str]:
     return reverse("web:characters"), names[-1]
 
 
+def character_page(guild: Guild, rows: int) -> tuple[str, str]:
+    """A character at this many ticks of a new raid night, with this many items won on it."""
+    owner = make_user(_name("veteran"))
+    character = make_character(_name("Veteran"), owner)
+    raid = create_raid(event=guild.event, starts_at=timezone.now() - dt.timedelta(hours=8), actor=None)
+    for index in range(rows):
+        record_tick(
+            raid=raid,
+            occurred_at=raid.starts_at + dt.timedelta(minutes=10 * (index + 1)),
+            attendees=[Attendee(character.name, character.eq_class, character.level)],
+            actor=None,
+            description=_name("pull "),
+        )
+        award_loot(
+            item=item_named(_name("Keepsake ")),
+            pool=guild.pool,
+            winner=owner,
+            character_name=character.name,
+            price=1,
+            actor=guild.officer,
+        )
+    return reverse("web:character", args=[character.name]), "Keepsake"
+
+
+def claims_queue(guild: Guild, rows: int) -> tuple[str, str]:
+    """Claims on characters that waited at a tick, so each row shows its waiting points."""
+    orphans = [make_character(_name("Stray")) for _ in range(rows)]
+    record_tick(
+        raid=guild.raid,
+        occurred_at=timezone.now() - dt.timedelta(hours=1),
+        attendees=[Attendee(orphan.name, orphan.eq_class, orphan.level) for orphan in orphans],
+        actor=None,
+        description=_name("stray "),
+    )
+    for orphan in orphans:
+        request_claim(character=orphan, requester=make_user(_name("claimer")), note=_name("mine "))
+    return reverse("web:claims"), orphans[-1].name
+
+
+def quick_assign(guild: Guild, rows: int) -> tuple[str, str]:
+    """A new raid night that saw this many characters nobody owns."""
+    raid = create_raid(event=guild.event, starts_at=timezone.now() - dt.timedelta(hours=3), actor=None)
+    names = [_name("Newface") for _ in range(rows)]
+    record_tick(
+        raid=raid,
+        occurred_at=raid.starts_at + dt.timedelta(minutes=5),
+        attendees=[Attendee(name.capitalize(), "Monk", 60) for name in names],
+        actor=None,
+        description=_name("newcomers "),
+    )
+    return reverse("web:quick_assign"), names[-1].capitalize()  # every unowned character: the raid's and earlier
+
+
 def api_characters(guild: Guild, rows: int) -> tuple[str, str]:
     return reverse("api:character-list"), characters(guild, rows)[1]
 
@@ -399,9 +452,12 @@ class ListCase:
 PAGES = [
     ListCase(standings, "web:home", 10),
     ListCase(member_page, "web:member", 15),
-    ListCase(characters, "web:characters", 4),
+    ListCase(characters, "web:characters", 7),
+    ListCase(character_page, "web:character", 11),
+    ListCase(claims_queue, "web:claims", 6),
+    ListCase(quick_assign, "web:quick_assign", 6),
     ListCase(raids, "web:raids", 5),
-    ListCase(raid_page, "web:raid", 7),
+    ListCase(raid_page, "web:raid", 8),  # 7, and the officer's "N characters wait for owners" count
     ListCase(loot, "web:loot", 6),
     ListCase(loot_filtered, "web:loot", 7),
     ListCase(item_history, "web:item", 9),
