@@ -236,3 +236,17 @@ def test_an_unknown_member_or_a_bad_pool_is_a_clear_4xx(guild: Guild) -> None:
     bad = client.get(reverse("web:standings_csv") + "?pool=2.5")
     assert bad.status_code == 400
     assert "The pool" in bad.content.decode()
+
+
+def test_a_members_page_shows_how_their_balance_adds_up(corrected: Guild) -> None:
+    gwen = corrected.good_member
+    html = signed_in(corrected.poor_member).get(reverse("web:member", args=[gwen.username])).content.decode()
+    summary = UserPointsSummary.objects.get(user=gwen, pool=corrected.pool)
+    sentence = (
+        f"= earned {summary.earned} \N{MINUS SIGN} spent {summary.spent} + adjusted {summary.adjusted}"
+        f" \N{MINUS SIGN} decayed {summary.decayed}"
+    )
+    assert sentence in html
+    assert f'<div class="big">{summary.balance}</div>' in html
+    assert summary.earned - summary.spent + summary.adjusted - summary.decayed == summary.balance
+    assert reverse("web:member_ledger_csv", args=[gwen.username]) in html
