@@ -12,7 +12,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -250,3 +252,17 @@ def test_a_members_page_shows_how_their_balance_adds_up(corrected: Guild) -> Non
     assert f'<div class="big">{summary.balance}</div>' in html
     assert summary.earned - summary.spent + summary.adjusted - summary.decayed == summary.balance
     assert reverse("web:member_ledger_csv", args=[gwen.username]) in html
+
+
+def test_the_standings_table_is_rendered_once_and_changes_with_the_ledger(corrected: Guild) -> None:
+    client = signed_in(corrected.good_member)
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(reverse("web:home")).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        again = client.get(reverse("web:home")).content.decode()
+    assert table_rows(again) == table_rows(first)
+    assert len(warm) < len(cold)  # the table's rows were not read again: the rendering came from the cache
+
+    adjust_points(user=corrected.good_member, pool=corrected.pool, amount=100, reason="bonus", actor=corrected.officer)
+    gwen = {row[1]: row for row in table_rows(client.get(reverse("web:home")).content.decode())}["Gwen"]
+    assert gwen[6] == "+112"
