@@ -50,3 +50,17 @@ def phone_page() -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+
+
+def nav_link(page: Any, name: str) -> Any:
+    """The navigation's link called ``name``, made visible first: at phone widths the navigation is
+    folded into a "Menu" and officer pages sit in an "Officer" group, each opened here when closed."""
+    header = page.locator("header.top")
+    link = header.get_by_role("link", name=name, exact=True)
+    menu = header.locator("details.menu")
+    if not link.is_visible() and menu.locator("> summary").is_visible() and not menu.evaluate("d => d.open"):
+        menu.locator("> summary").click()
+    group = header.locator("details.nav-group")
+    if not link.is_visible() and group.count() and not group.evaluate("d => d.open"):
+        group.locator("> summary").click()
+    return link

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dkp.web import exports, views
+from dkp.web import exports, loot, search, views
 
 app_name = "web"
 
@@ -14,8 +14,9 @@ urlpatterns = [
     path("raids/", views.raid_list, name="raids"),
     path("raids/<id:raid_id>/", views.raid_detail, name="raid"),
     path("ticks/<id:tick_id>/", views.tick_detail, name="tick"),
-    path("loot/", views.loot_list, name="loot"),
-    path("items/<id:item_id>/", views.item_detail, name="item"),
+    path("loot/", loot.loot_list, name="loot"),
+    path("items/<id:item_id>/", loot.item_detail, name="item"),
+    path("search/", search.search, name="search"),
     path("characters/", views.character_list, name="characters"),
     path("characters/<str:name>/", views.character_detail, name="character"),
     path("sign-in/", views.sign_in, name="login"),

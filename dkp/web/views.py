@@ -23,7 +23,7 @@ from dkp.characters.models import Character, EqClass
 from dkp.core.errors import GuildError
 from dkp.core.http import HtmxHttpRequest
 from dkp.core.roles import Capability, RoleGroup, can, require
-from dkp.loot.models import Item, LootDistribution
+from dkp.loot.models import LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
 from dkp.points.selectors import balances_over_time, user_ledger
 from dkp.raids.missed import missed_ticks_of
@@ -33,12 +33,13 @@ from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ti
 from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, standings_cache_key, standings_table
 from dkp.web.demo import DEMO_PERSONAS
 from dkp.web.exports import standings_view_from
+from dkp.web.welcome import welcome
 
 
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The guild's standings, or a welcome for visitors when standings are not public."""
     if not can(request.user, Capability.VIEW_GUILD):
-        return render(request, "web/welcome.html")
+        return welcome(request)
     table = standings_view_from(request).as_context()
     standings_html = _standings_html(table)
     if request.htmx:
@@ -201,19 +202,6 @@ def raid_detail(request: HttpRequest, raid_id: int) -> HttpResponse:
     )
     loot = raid.loot.select_related("item", "user")
     return render(request, "web/raid_detail.html", {"raid": raid, "ticks": ticks, "loot": loot})
-
-
-def loot_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    loot = LootDistribution.objects.select_related("item", "user", "pool", "raid__event").order_by("-awarded_at")
-    return render(request, "web/loot_list.html", {"loot": Paginator(loot, 40).get_page(request.GET.get("page"))})
-
-
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    item = get_object_or_404(Item, pk=item_id)
-    drops = item.distributions.select_related("user", "pool", "raid__event").order_by("-awarded_at")
-    return render(request, "web/item_detail.html", {"item": item, "drops": drops})
 
 
 def character_list(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,7 @@
 Runs where Debian's Chromium is installed (CI installs it); elsewhere it is skipped with the reason.
 """
 
-from dkp.testing.browser import needs_chromium
+from dkp.testing.browser import nav_link, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -48,7 +48,7 @@ def test_a_member_bids_and_raises_while_an_officer_closes_the_auction_and_the_pa
     auction, rival = open_test_auction()
 
     sign_in_as(page, live_server, "loradino")
-    page.get_by_role("link", name="Auctions").first.click()
+    nav_link(page, "Auctions").click()
     page.wait_for_selector("ul.auction-list.open")
     assert has_no_sideways_scroll(page)
     page.locator("ul.auction-list.open a.item", has_text=ITEM).click()

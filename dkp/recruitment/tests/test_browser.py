@@ -3,7 +3,7 @@
 Runs where Debian's Chromium is installed (CI installs it); elsewhere it is skipped with the reason.
 """
 
-from dkp.testing.browser import needs_chromium
+from dkp.testing.browser import nav_link, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -19,7 +19,7 @@ def test_a_guest_applies_on_a_phone_and_becomes_an_applicant(page, live_server, 
     from dkp.recruitment.models import GuildApplication
 
     sign_in_as(page, live_server, "wanderingbard")
-    page.get_by_role("link", name="Apply", exact=True).click()
+    nav_link(page, "Apply").click()
     page.wait_for_selector("form.apply-form")
     page.fill("#id_character_name", "Lyriandel")
     page.select_option("#id_character_class", "Bard")
@@ -38,7 +38,7 @@ def test_a_guest_applies_on_a_phone_and_becomes_an_applicant(page, live_server, 
         61,
     )
     assert User.objects.get(username="wanderingbard").role_group == "applicant"
-    assert page.get_by_role("link", name="My application").count() == 1
+    assert nav_link(page, "My application").count() == 1
 
 
 def test_an_eligible_member_votes_yes_and_sees_the_tally_change(page, live_server, demo_guild):
@@ -49,7 +49,7 @@ def test_an_eligible_member_votes_yes_and_sees_the_tally_change(page, live_serve
     yes_before = ApplicationVote.objects.filter(application=application, choice="yes").count()
 
     sign_in_as(page, live_server, "loradino")
-    page.get_by_role("link", name="Applications").click()
+    nav_link(page, "Applications").click()
     page.locator("nav.stage-tabs a", has_text="Voting").click()
     page.locator("a.app-row", has_text=application.character_name).click()
     tally_yes = page.locator('[data-tally="yes"]')

@@ -3,7 +3,7 @@
 Runs where Debian's Chromium is installed (CI installs it); elsewhere it is skipped with the reason.
 """
 
-from dkp.testing.browser import needs_chromium
+from dkp.testing.browser import nav_link, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -38,7 +38,7 @@ def test_a_member_signs_in_on_a_phone_and_sorts_the_standings(page, live_server,
 
 def test_an_officer_signs_in_and_reaches_the_admin(page, live_server, demo_guild):
     sign_in_as(page, live_server, "Officer")
-    page.get_by_role("link", name="Admin").click()
+    nav_link(page, "Admin").click()
     page.wait_for_selector("text=Guild administration")
     page.get_by_role("link", name="Point entries").click()
     page.wait_for_selector("#result_list tbody tr")
