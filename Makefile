@@ -2,7 +2,7 @@
 #
 #   make run     install, migrate, load the demo guild when the database is empty, start
 #                web + worker/beat (honcho, Procfile; + the Discord bot when DISCORD_BOT_TOKEN
-#                is set) and print the address to open
+#                is set) and print the address to open; `make run PORT=8100` serves on 8100
 #   make test    lint, then the suite on SQLite, then on a throwaway PostgreSQL when its
 #                server binaries are present; says which legs ran
 #   make install the virtualenv in .venv from the pinned requirements/dev.txt (only redone
@@ -17,6 +17,8 @@
 
 PYTHON ?= python3
 VENV ?= .venv
+# The web server's port on 127.0.0.1 (`make run PORT=8100`).
+PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 
@@ -29,7 +31,7 @@ SHELL := /bin/bash
 PIP_NOISE := is ignored: it is neither a file nor a directory
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test lint bench fmt clean distclean var-dirs
+.PHONY: help install run demo test lint bench fmt clean distclean
 
 help:
 	@sed -n '1,/^$$/s/^# \{0,1\}//p' Makefile
@@ -45,23 +47,20 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	@touch $@
 	@echo "--> $(VENV) is installed from requirements/dev.txt"
 
-# The filesystem broker of the embedded setup needs its folders before the worker starts.
-var-dirs:
-	@mkdir -p var/broker/in var/broker/processed var/broker/control
-
 # The bot starts with `make run` when a token is set, in the shell or in .env (which the settings read).
 BOT_TOKEN := $(or $(DISCORD_BOT_TOKEN),$(shell sed -n 's/^DISCORD_BOT_TOKEN=\(..*\)/\1/p' .env 2>/dev/null))
 
-run: install var-dirs
+# var/ and the broker's folders are made by the app itself when it starts (dkp/core/runtime.py).
+run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo
-	@echo "--> starting web + worker/beat$(if $(BOT_TOKEN), + the Discord bot,); EQ DKP will be at http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo "--> starting web + worker/beat$(if $(BOT_TOKEN), + the Discord bot,); EQ DKP will be at http://127.0.0.1:$(PORT) (Ctrl-C stops all)"
 	@echo
-	@scripts/announce-url.sh 127.0.0.1 8000 & \
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile web worker$(if $(BOT_TOKEN), bot,)
+	@scripts/announce-url.sh 127.0.0.1 $(PORT) & \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile -p $(PORT) web worker$(if $(BOT_TOKEN), bot,)
 
-demo: install var-dirs
+demo: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 

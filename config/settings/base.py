@@ -11,10 +11,13 @@ import environ
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Runtime files (the SQLite database, the filesystem broker's folders, beat's schedule). The folders
+# are made when the app starts (dkp.core.apps.CoreConfig.ready), so no command needs them made first.
+VAR_DIR = Path(env.str("DKP_VAR_DIR", default="") or BASE_DIR / "var")
 
 PLACEHOLDER_SECRET_KEY = "insecure-placeholder-change-me"
 
@@ -108,7 +111,8 @@ def _database(url: str) -> dict:
     return config
 
 
-DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dkp.sqlite3'}"))}
+# An empty variable means "not set", as an absent one does.
+DATABASES = {"default": _database(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'dkp.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
@@ -135,7 +139,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: a broker on local disk by default, so the embedded setup needs no server.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -96,6 +96,8 @@ def render_preview(plan: TickPlan) -> str:
         lines.append(f"Unclaimed (credited when claimed): {_names([p.name for p in preview.unclaimed])}")
     if preview.duplicates:
         lines.append(f"Listed more than once (counted once): {_names([d.name for d in preview.duplicates])}")
+    if preview.other_day:
+        lines.append(f"⚠ {preview.other_day} Pressing Confirm on this message takes it into this raid night anyway.")
     lines.extend(f"⚠ {warning}" for warning in preview.warnings)
     lines.append("Nothing is saved until you press Confirm.")
     return fit("\n".join(lines))
@@ -129,6 +131,8 @@ def _confirm(officer: User, plan: TickPlan) -> tuple[int, int]:
         save=True,
         value=plan.value,
         occurred_at=plan.occurred_at,
+        # Discord has no box to tick: the warning stands above the button, so pressing it is the officer's word.
+        other_day=bool(plan.preview.other_day),
     ).tick
     assert tick is not None  # a token is saved or refused
     return tick.attendance.count(), tick.value

@@ -12,8 +12,10 @@ class CoreConfig(AppConfig):
         from django.urls import register_converter
 
         from dkp.core.fields import IdConverter
+        from dkp.core.runtime import make_runtime_folders
 
         register_converter(IdConverter, "id")  # pages' ids: <id:raid_id>, never a database overflow
+        make_runtime_folders()  # var/ and the broker's folders, before any command opens them
 
 
 class OfficerAdminConfig(admin_apps.AdminConfig):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseNotAllowed
@@ -15,13 +15,16 @@ from django.urls import NoReverseMatch, reverse
 from django_htmx.middleware import HtmxDetails
 
 View = Callable[..., HttpResponseBase]
+# The wrapped view keeps its own type, so a decorator above it that expects a view returning an
+# ``HttpResponse`` still accepts it (the redirect and the 405 added here are ``HttpResponse``s too).
+AnyView = TypeVar("AnyView", bound=View)
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def form_post(back: str) -> Callable[[View], View]:
+def form_post(back: str) -> Callable[[AnyView], AnyView]:
     """A view that only takes a submitted form, sending anyone who opens it by address back to the form.
 
     Reloading or going back to the page a form led to asks for it with GET; instead of a bare 405 the
@@ -29,7 +32,7 @@ def form_post(back: str) -> Callable[[View], View]:
     with a message saying why. Other methods still get 405.
     """
 
-    def decorate(view: View) -> View:
+    def decorate(view: AnyView) -> AnyView:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method == "POST":
@@ -43,6 +46,6 @@ def form_post(back: str) -> Callable[[View], View]:
                 target = reverse(back)
             return redirect(target)
 
-        return wrapped
+        return cast(AnyView, wrapped)
 
     return decorate

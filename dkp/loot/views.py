@@ -20,12 +20,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character, CharacterTag
 from dkp.core.errors import GuildError
-from dkp.core.http import HtmxHttpRequest
+from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.roles import Capability, can, require
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, Channel, ItemBid, LootDistribution
@@ -172,7 +171,7 @@ def _answer(
 
 
 @login_required
-@require_POST
+@form_post(back="loot:detail")
 def bid(request: HtmxHttpRequest, auction_id: int) -> HttpResponse:
     """Place, raise or lower your bid. The service checks everything, the balance included."""
     bidder = request.user
@@ -194,7 +193,7 @@ def bid(request: HtmxHttpRequest, auction_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_post(back="loot:detail")
 def withdraw(request: HtmxHttpRequest, auction_id: int) -> HttpResponse:
     """Take your bid back while the auction is open."""
     bidder = request.user

@@ -20,13 +20,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character
 from dkp.core.errors import GuildError, InvalidInput, NotFound
 from dkp.core.fields import id_from_text
-from dkp.core.http import HtmxHttpRequest
+from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require, require_officer
 from dkp.loot import services
@@ -190,7 +190,7 @@ def console(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @officer_only
-@require_POST
+@form_post(back="loot_officer:console")
 def open_auctions(request: HttpRequest) -> HttpResponse:
     """Open one auction per pasted line ("Cloak of Flames x2"), all or none."""
     actor = require_officer(request)
@@ -232,7 +232,7 @@ def _closed_message(auction: Auction) -> str:
 
 
 @officer_only
-@require_POST
+@form_post(back="loot:detail")
 def close_now(request: HttpRequest, auction_id: int) -> HttpResponse:
     return _auction_action(
         request,
@@ -243,7 +243,7 @@ def close_now(request: HttpRequest, auction_id: int) -> HttpResponse:
 
 
 @officer_only
-@require_POST
+@form_post(back="loot:detail")
 def extend(request: HttpRequest, auction_id: int) -> HttpResponse:
     def act(actor: User) -> Auction:
         minutes = services.MINUTES.parse(request.POST.get("minutes", ""))
@@ -257,7 +257,7 @@ def extend(request: HttpRequest, auction_id: int) -> HttpResponse:
 
 
 @officer_only
-@require_POST
+@form_post(back="loot:detail")
 def cancel(request: HttpRequest, auction_id: int) -> HttpResponse:
     def act(actor: User) -> Auction:
         reason = _reason(request, what="cancel it")
@@ -289,7 +289,7 @@ def _distribution_action(
 
 
 @officer_only
-@require_POST
+@form_post(back="loot_officer:console")
 def reverse_award(request: HttpRequest, distribution_id: int) -> HttpResponse:
     """Take an award back: the price is refunded through a reversal entry."""
 
@@ -302,7 +302,7 @@ def reverse_award(request: HttpRequest, distribution_id: int) -> HttpResponse:
 
 
 @officer_only
-@require_POST
+@form_post(back="loot_officer:console")
 def reaward(request: HttpRequest, distribution_id: int) -> HttpResponse:
     """Reverse an auction award and give the copy to the next bidder at the price the rules give."""
 

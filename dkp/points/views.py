@@ -14,11 +14,12 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from dkp.accounts.models import User
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.fields import id_from_text
+from dkp.core.http import form_post
 from dkp.core.roles import require_officer
 from dkp.core.time import guild_zone
 from dkp.points.decay import decay_pool, next_decay_on
@@ -101,7 +102,7 @@ def _parse_previewed_at(text: str) -> dt.datetime:
     return previewed_at
 
 
-@require_POST
+@form_post(back="points:decay")
 def decay_apply(request: HttpRequest, pool_id: int) -> HttpResponse:
     """Decay one pool now, as previewed; refused when unconfirmed or when it decayed since the preview."""
     actor = require_officer(request)

@@ -8,6 +8,10 @@ Taking a tick (``POST /ticks/``) accepts, with ``raid``:
 - JSON ``preview_token`` from an earlier preview, to save exactly what it showed.
 ``value``, ``description`` and ``occurred_at`` may be given with any of them. A preview that cannot be
 saved answers 422 (409 for a file already taken) with the error shape and the preview beside it.
+
+A tick time more than 12 hours from the raid night's start (``dkp.raids.services.OTHER_DAY_AFTER``: a
+dump from another day) is saved only with ``other_day: true``; without it the save answers 422
+``other_day`` and nothing is written. A preview names it in ``other_day_warning`` (empty otherwise).
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ class TickInputSerializer(serializers.Serializer[RaidTick]):
     )
     preview_token = serializers.CharField(required=False)
     preview = serializers.BooleanField(required=False, default=False)
+    other_day = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Take a tick whose time is more than 12 hours from the raid night's start (a dump from another day).",
+    )
     value = WholeNumberField(services.TICK_VALUE, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     occurred_at = serializers.DateTimeField(required=False)
@@ -108,6 +117,7 @@ def preview_data(preview: ingest.TickPreview) -> dict[str, Any]:
         "can_confirm": preview.can_confirm,
         "token": preview.token,
         "occurred_at": preview.occurred_at.isoformat() if preview.occurred_at else None,
+        "other_day_warning": preview.other_day,
         "files": [
             {
                 "file_name": f.file_name,
@@ -250,6 +260,7 @@ class TickViewSet(
             value=given.get("value"),
             description=given.get("description", ""),
             occurred_at=given.get("occurred_at"),
+            other_day=given["other_day"],
         )
         if taken.tick is not None:
             tick = self.get_queryset().get(pk=taken.tick.pk)

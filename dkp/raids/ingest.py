@@ -6,8 +6,13 @@ earlier preview) and whether it wants a preview or the tick saved, and gets back
 preview, and the tick when one was saved. No door runs the steps itself.
 
 A preview reads the input, looks the characters up and says what a tick would hold (who is there, who
-is new or unclaimed, who is listed twice, what the file names say about the time, every problem with
-its file and line) and saves nothing. A save writes the tick in one transaction through
+is new or unclaimed, who is listed twice, what the file names say about the time, whether that time is
+far from the raid night's start, every problem with its file and line) and saves nothing.
+
+A tick time more than ``dkp.raids.services.OTHER_DAY_AFTER`` from the raid night's start (a dump from
+another day) is saved only with ``other_day=True``, the officer's explicit word; without it the save is
+refused and nothing is written. The time checked is the one the tick would get: an officer's own time
+given at the confirm goes before the files'. A save writes the tick in one transaction through
 ``record_tick``.
 
 How a save gets a preview's attendance back: the preview carries a **signed token** (Django's signing,
@@ -48,7 +53,7 @@ from dkp.eqlog.errors import EqLogError
 from dkp.eqlog.log_lines import parse_who
 from dkp.eqlog.raid_dump import parse_raid_dump
 from dkp.raids.models import Raid, RaidTick
-from dkp.raids.services import Attendee, record_tick
+from dkp.raids.services import Attendee, other_day_warning, record_tick
 from dkp.raids.tasks import refresh_attendance_after_commit
 
 if TYPE_CHECKING:
@@ -126,6 +131,7 @@ class TickPreview:
     source_name: str = ""
     source_digest: str = ""
     token: str = ""
+    other_day: str = ""  # the warning when the tick time is far from the raid night's start, else empty
     file_digests: tuple[str, ...] = field(default=())
     attendees: tuple[Attendee, ...] = field(default=(), repr=False)  # the rows read, as a save records them
 
@@ -536,6 +542,7 @@ def _preview(raid: Raid, reading: _Reading) -> TickPreview:
         refusals=tuple(refusals),
         warnings=tuple(reading.warnings),
         occurred_at=reading.occurred_at,
+        other_day=other_day_warning(raid=raid, at=reading.occurred_at),
         source_name=reading.source_name[:200],
         source_digest=combined_digest(reading.digests) if reading.digests else "",
         file_digests=tuple(reading.digests),
@@ -626,6 +633,7 @@ def take_attendance(
     value: int | None = None,
     description: str = "",
     occurred_at: dt.datetime | None = None,
+    other_day: bool = False,
 ) -> Taken:
     """Take one tick's attendance, for every door: preview the input, or save it.
 
@@ -636,13 +644,20 @@ def take_attendance(
     need one, and it goes before the time the files tell. ``value`` and ``description`` go on the tick.
 
     Seven parameters, all keywords: the raid, the input, who acts and what they want, and the three
-    things an officer may set on the tick; splitting them would only make each door build a bundle.
+    things an officer may set on the tick, and ``other_day``, the officer's word that a tick time far
+    from the raid night's start is right; splitting them would only make each door build a bundle.
     """
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     if save:
         return _save(
-            raid=raid, source=source, actor=actor, value=value, description=description, occurred_at=occurred_at
+            raid=raid,
+            source=source,
+            actor=actor,
+            value=value,
+            description=description,
+            occurred_at=occurred_at,
+            other_day=other_day,
         )
     if isinstance(source, Previewed):
         raise InvalidInput("A preview's token is for saving it; preview the input itself.", code="invalid_input")
@@ -658,6 +673,7 @@ def _save(
     value: int | None,
     description: str,
     occurred_at: dt.datetime | None,
+    other_day: bool,
 ) -> Taken:
     """Read or unsign, check and record, all under one lock (see ``take_attendance`` for the parameters)."""
     # One save at a time: the check that a file is not yet taken and the write that takes it must not
@@ -686,6 +702,9 @@ def _save(
     future = _future("tick", at, timezone.now())
     if future is not None:
         raise InvalidInput(future.message, code=future.code)
+    far = other_day_warning(raid=raid, at=at)
+    if far and not other_day:
+        raise InvalidInput(f"Nothing was saved. {far}", code="other_day")
     tick = record_tick(
         raid=raid,
         occurred_at=at,
@@ -734,10 +753,11 @@ def confirm_tick(
     value: int | None = None,
     description: str = "",
     occurred_at: dt.datetime | None = None,
+    other_day: bool = False,
 ) -> RaidTick:
     """Save the tick a preview showed (its token, or the same files again), refusing what blocks it.
 
-    Seven parameters: ``take_attendance``'s, with the input as a token or files.
+    ``take_attendance``'s parameters, with the input as a token or files.
     """
     if bool(preview_token) == (files is not None):
         if actor is not None:
@@ -745,7 +765,14 @@ def confirm_tick(
         raise InvalidInput("Confirm with either the preview's token or the files, not both.", code="invalid_input")
     source: AttendanceSource = Dumps(files) if files is not None else Previewed(preview_token)
     taken = take_attendance(
-        raid=raid, source=source, actor=actor, save=True, value=value, description=description, occurred_at=occurred_at
+        raid=raid,
+        source=source,
+        actor=actor,
+        save=True,
+        value=value,
+        description=description,
+        occurred_at=occurred_at,
+        other_day=other_day,
     )
     if taken.tick is None:
         preview = _shown(taken)

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from dkp.raids.models import MemberAttendanceSummary, Raid, RaidTick
+from dkp.points.models import EntryKind, PointEntry
+from dkp.raids.models import MemberAttendanceSummary, Raid, RaidAttendance, RaidTick
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -50,6 +51,43 @@ def raids_with_tick_counts() -> QuerySet[Raid]:
         Raid.objects.select_related("event__pool")
         .annotate(tick_count=Coalesce(Subquery(held.annotate(count=Count("pk")).values("count")), 0))
         .order_by("-starts_at")
+    )
+
+
+class _CountDistinct(Func):
+    template = "COUNT(DISTINCT %(expressions)s)"
+    output_field = IntegerField()
+
+
+class _Sum(Func):
+    function = "SUM"
+    output_field = IntegerField()
+
+
+def _per_raid(rows: QuerySet, aggregate: Func) -> Coalesce:
+    """One number per raid row from a correlated subquery (one query for the whole list, no GROUP BY)."""
+    return Coalesce(Subquery(rows.order_by().annotate(n=aggregate).values("n")[:1]), 0)
+
+
+def raid_nights() -> QuerySet[Raid]:
+    """Raid nights, newest first, with what the raid list shows of each, all in the one query:
+
+    - ``tick_count``: ticks held (a deleted tick keeps its row but no attendance, and does not count);
+    - ``member_count``: members credited (distinct owners present at any tick; one with two characters
+      there counts once), ``character_count``: distinct characters present, claimed or not;
+    - ``points_awarded``: the points the night's ticks put in the ledger, net of reversals (edits,
+      deletions), so it is what members were actually credited; points waiting on an unclaimed
+      character arrive when it is claimed and count from then.
+    """
+    attendance = RaidAttendance.objects.filter(tick__raid=OuterRef("pk"))
+    credits = PointEntry.objects.filter(
+        Q(kind=EntryKind.ATTENDANCE, tick__raid=OuterRef("pk"))
+        | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.ATTENDANCE, reverses__tick__raid=OuterRef("pk"))
+    )
+    return raids_with_tick_counts().annotate(
+        member_count=_per_raid(attendance, _CountDistinct(F("user_id"))),
+        character_count=_per_raid(attendance, _CountDistinct(F("character_id"))),
+        points_awarded=_per_raid(credits, _Sum(F("amount"))),
     )
 
 

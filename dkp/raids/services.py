@@ -15,6 +15,7 @@ from dkp.characters.models import Character, EqClass
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
+from dkp.core.time import guild_zone
 from dkp.points.models import DkpPool, EntryKind, PointEntry
 from dkp.points.services import reverse_entry_in_transaction
 from dkp.raids.credits import credit_tick
@@ -26,6 +27,33 @@ if TYPE_CHECKING:
 # What one tick may be worth, and so an event's points per tick; every door reads this rule.
 MAX_TICK_VALUE = 100_000
 TICK_VALUE = WholeNumber("A tick value", 1, MAX_TICK_VALUE, code="invalid_amount")
+
+
+# A tick taken into a raid night more than this far from the night's start is probably a dump from
+# another day (a file from last week uploaded into tonight's raid): the preview says so, and saving
+# it needs the officer's explicit word (``other_day=True``). Twelve hours covers a long night's last
+# tick and a raid night made a little late or early, and is still well short of the next day's raid.
+OTHER_DAY_AFTER = dt.timedelta(hours=12)
+
+
+def other_day_warning(*, raid: Raid, at: dt.datetime | None) -> str:
+    """The sentence that says a tick time is far from its raid night's start; empty when it is not."""
+    if at is None or abs(at - raid.starts_at) <= OTHER_DAY_AFTER:
+        return ""
+    zone = guild_zone()
+    tick, night = at.astimezone(zone), raid.starts_at.astimezone(zone)
+    apart = abs(at - raid.starts_at)
+    distance = f"{apart.days} days" if apart.days >= 2 else f"{int(apart.total_seconds() // 3600)} hours"
+    side = "before" if at < raid.starts_at else "after"
+    return (
+        f"The tick time {_day_and_time(tick)} ({tick.tzname()}) is {distance} {side} the start of this raid "
+        f"night ({_day_and_time(night)}). Check that this is the right raid night; to take it into this one "
+        "anyway, confirm that the attendance is from another day."
+    )
+
+
+def _day_and_time(at: dt.datetime) -> str:
+    return f"{at:%a %b} {at.day}, {at:%Y %H:%M}"
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.fields import id_from_text
+from dkp.core.http import form_post
 from dkp.core.roles import require_officer
 from dkp.core.time import guild_zone, parse_local
 from dkp.raids import ingest, services
@@ -99,7 +100,7 @@ def _tick_input(request: HttpRequest, tab: str) -> tuple[ingest.AttendanceSource
     return ingest.Dumps(_uploads(request.FILES.getlist("files"))), None
 
 
-@require_POST
+@form_post(back="raids:tick_new")
 def tick_preview(request: HttpRequest, raid_id: int) -> HttpResponse:
     """What the tick would hold; nothing is saved until it is confirmed."""
     actor = require_officer(request)
@@ -122,12 +123,14 @@ def tick_preview(request: HttpRequest, raid_id: int) -> HttpResponse:
         "value": raid.event.default_tick_value,
         "description": request.POST.get("description", ""),
         "zone": guild_zone().key,
+        "other_day_hours": int(services.OTHER_DAY_AFTER.total_seconds() // 3600),
     }
     return render(request, "raids/tick_preview.html", context, status=200 if preview.can_confirm else 422)
 
 
-@require_POST
+@form_post(back="raids:tick_new")
 def tick_confirm(request: HttpRequest, raid_id: int) -> HttpResponse:
+    """Save the previewed tick; one from another day only with its box ticked (the service refuses it otherwise)."""
     actor = require_officer(request)
     raid = get_object_or_404(Raid.objects.select_related("event__pool"), pk=raid_id)
     try:
@@ -139,9 +142,10 @@ def tick_confirm(request: HttpRequest, raid_id: int) -> HttpResponse:
             value=_parse_value(request.POST.get("value", "")),
             description=request.POST.get("description", ""),
             occurred_at=parse_local(request.POST.get("occurred_at", ""), what="the tick"),
+            other_day=request.POST.get("other_day") == "yes",
         )
     except GuildError as refused:
-        return render(request, "web/error.html", {"error": refused}, status=refused.status)
+        return render(request, "raids/tick_refused.html", {"raid": raid, "error": refused}, status=refused.status)
     tick = taken.tick
     assert tick is not None  # a token is saved or refused
     count = tick.attendance.count()

@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character
 from dkp.core.errors import GuildError
 from dkp.core.fields import IdChoiceField
+from dkp.core.http import form_post
 from dkp.core.roles import Capability, require
 from dkp.raids import missed
 from dkp.raids.models import MissedTickRequest, RaidTick
@@ -115,13 +115,13 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     return redirect("missed:queue")
 
 
-@require_POST
+@form_post(back="missed:queue")
 @login_required
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, approve=True)
 
 
-@require_POST
+@form_post(back="missed:queue")
 @login_required
 def deny(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, approve=False)

@@ -19,13 +19,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from dkp.accounts.models import User
 from dkp.characters.models import EqClass
 from dkp.core.errors import GuildError, InvalidInput, NotFound
 from dkp.core.fields import WholeNumberFormField
-from dkp.core.http import HtmxHttpRequest
+from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, can, require
 from dkp.core.time import parse_local
@@ -233,7 +233,7 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_post(back="recruitment:detail")
 def vote(request: HtmxHttpRequest, application_id: int) -> HttpResponse:
     """Cast or change your vote. htmx gets the vote panel back; a plain form goes back to the page."""
     voter = _signed_in(request)
@@ -257,7 +257,7 @@ def vote(request: HtmxHttpRequest, application_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_post(back="recruitment:detail")
 def comment(request: HtmxHttpRequest, application_id: int) -> HttpResponse:
     """Add a comment (members, the applicant on their own application; officer-only for recruiters)."""
     author = _signed_in(request)
@@ -304,7 +304,7 @@ def comment_edit(request: HttpRequest, application_id: int, comment_id: int) -> 
 
 
 @login_required
-@require_POST
+@form_post(back="recruitment:detail")
 def move(request: HttpRequest, application_id: int) -> HttpResponse:
     """Recruiters and officers move an application to another stage, with a reason."""
     actor = _signed_in(request)

@@ -9,25 +9,23 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, EqClass
 from dkp.core.errors import GuildError
-from dkp.core.http import HtmxHttpRequest
+from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
 from dkp.points.selectors import balances_over_time, user_ledger
 from dkp.raids.missed import missed_ticks_of
-from dkp.raids.models import Raid, RaidAttendance, RaidTick
+from dkp.raids.models import RaidTick
 from dkp.raids.selectors import raids_with_tick_counts
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
 from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, standings_cache_key, standings_table
@@ -142,7 +140,7 @@ def member(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/member.html", _member_context(request, person))
 
 
-@require_POST
+@form_post(back="web:me")
 def api_key_create(request: HttpRequest) -> HttpResponse:
     """Make an API key on your own page. The secret is in this one response and nowhere else."""
     if not request.user.is_authenticated:
@@ -175,33 +173,13 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+@form_post(back="web:me")
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("web:login")
     person = User.objects.get(pk=request.user.pk)
     keys.revoke_api_key(key=keys.key_of(owner=person, key_id=key_id), actor=person)
     return redirect("web:member", username=person.username)
-
-
-def raid_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    raids = raids_with_tick_counts()
-    return render(request, "web/raid_list.html", {"raids": Paginator(raids, 30).get_page(request.GET.get("page"))})
-
-
-def raid_detail(request: HttpRequest, raid_id: int) -> HttpResponse:
-    require(request.user, Capability.VIEW_GUILD)
-    raid = get_object_or_404(Raid.objects.select_related("event__pool", "created_by"), pk=raid_id)
-    ticks = (
-        raid.ticks.held()
-        .order_by("occurred_at")
-        .prefetch_related(
-            Prefetch("attendance", queryset=RaidAttendance.objects.select_related("user").order_by("character_name"))
-        )
-    )
-    loot = raid.loot.select_related("item", "user")
-    return render(request, "web/raid_detail.html", {"raid": raid, "ticks": ticks, "loot": loot})
 
 
 def character_list(request: HttpRequest) -> HttpResponse:
@@ -244,7 +222,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@form_post(back="web:login")
 def demo_sign_in(request: HttpRequest) -> HttpResponse:
     """Sign in as a seeded demo user. Exists only in demo mode; production settings refuse DKP_DEMO."""
     if not settings.DKP_DEMO:
@@ -260,7 +238,7 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     return redirect("web:home")
 
 
-@require_POST
+@form_post(back="web:home")
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("web:home")

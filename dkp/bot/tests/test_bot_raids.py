@@ -65,6 +65,9 @@ def test_an_officer_confirms_a_dump_and_the_owners_present_are_credited(guild: G
     assert "54 characters present: 1 of members, 0 unclaimed, 53 new." in preview
     assert "Each owner present gets 10 points." in preview
     assert "Nothing is saved until you press Confirm." in preview
+    # The sample dump is weeks from this raid night's start: the warning stands above the button.
+    assert "⚠ The tick time Thu Nov 12, 2026 20:03 (EST) is " in preview
+    assert "Pressing Confirm on this message takes it into this raid night anyway." in preview
     assert offered == ["Confirm", "Cancel"]
     tick = RaidTick.objects.latest("pk")
     assert text(shown) == f"Tick recorded: 54 characters, 10 points each.\nhttp://dkp.test/raids/{guild.raid.pk}/"

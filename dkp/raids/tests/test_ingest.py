@@ -17,6 +17,9 @@ from dkp.raids.models import RaidAttendance, RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, LOG, OLDER, SECOND, counts, names_in, sample
 from dkp.testing.personas import Guild, make_character
 
+# These tests are about other rules; the dump-from-another-day rule has its own (test_other_day.py).
+pytestmark = pytest.mark.usefixtures("any_day")
+
 GOOD_LINE = "1\tZelroso\t65\tRanger\tRaid Leader\t\t\tYes\t\r\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,9 @@ from dkp.points.models import UserPointsSummary
 from dkp.raids.models import Raid, RaidTick
 from dkp.raids.tests.samples import FIRST, GUILD, SECOND, counts, names_in, sample
 from dkp.testing.personas import TICK_VALUE, Guild
+
+# These tests are about other rules; the dump-from-another-day rule has its own (test_other_day.py).
+pytestmark = pytest.mark.usefixtures("any_day")
 
 
 def client_for(user) -> APIClient:

@@ -15,6 +15,9 @@ from dkp.raids.tests.samples import FIRST, GUILD, LOG, SECOND, counts, names_in,
 from dkp.testing.browser import skip_without_chromium
 from dkp.testing.personas import TICK_VALUE, Guild
 
+# These tests are about other rules; the dump-from-another-day rule has its own (test_other_day.py).
+pytestmark = pytest.mark.usefixtures("any_day")
+
 
 def upload(name: str, data: bytes | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, sample(name)[1] if data is None else data, content_type="text/plain")

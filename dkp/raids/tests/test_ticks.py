@@ -16,6 +16,9 @@ from dkp.raids.services import Attendee, create_raid, delete_tick, edit_tick, re
 from dkp.raids.tests.samples import FIRST, sample
 from dkp.testing.personas import TICK_VALUE, Guild, make_character
 
+# These tests are about other rules; the dump-from-another-day rule has its own (test_other_day.py).
+pytestmark = pytest.mark.usefixtures("any_day")
+
 
 def balance(user, guild: Guild) -> int:
     return UserPointsSummary.objects.get(user=user, pool=guild.pool).balance

@@ -118,8 +118,9 @@ def test_raid_page_lists_ticks_and_who_was_there(client, guild):
     client.force_login(guild.poor_member)
     page = client.get(reverse("web:raid", args=[guild.raid.pk]))
     assert page.status_code == 200
-    assert page.text.count("Pipperel") == 1
-    assert page.text.count("Gwendolyn") == 9
+    # Each character present is a link to its page, once per tick attended.
+    assert page.text.count('<a class="character" href="/characters/Pipperel/">Pipperel</a>') == 1
+    assert page.text.count('<a class="character" href="/characters/Gwendolyn/">Gwendolyn</a>') == 9
 
 
 def test_demo_sign_in_logs_in_as_a_demo_person(client, guild):

@@ -167,7 +167,7 @@ def api_keys(guild: Guild, rows: int) -> tuple[str, str]:
 
 
 def _raids(guild: Guild, rows: int) -> list[Raid]:
-    """Raids of the guild's event, each with a tick two of the personas attended."""
+    """Raids of the guild's event, each with a tick two of the personas attended and an item awarded."""
     raids = []
     for index in range(rows):
         raid = create_raid(event=guild.event, starts_at=timezone.now() - dt.timedelta(hours=index + 2), actor=None)
@@ -177,6 +177,15 @@ def _raids(guild: Guild, rows: int) -> list[Raid]:
             attendees=[Attendee("Gwendolyn", "Warrior", 65), Attendee("Olwenna", "Cleric", 65)],
             actor=None,
             description=_name("night "),
+        )
+        award_loot(
+            item=item_named(_name("Drop ")),
+            pool=guild.pool,
+            winner=guild.good_member,
+            character_name="Gwendolyn",
+            price=1,
+            actor=guild.officer,
+            raid=raid,
         )
         raids.append(raid)
     return raids
@@ -210,7 +219,18 @@ def _ticks(guild: Guild, rows: int) -> tuple[Raid, str]:
 
 
 def raid_page(guild: Guild, rows: int) -> tuple[str, str]:
+    """A raid night with this many ticks and as many items awarded, each with its character and member linked."""
     raid, description = _ticks(guild, rows)
+    for _ in range(rows):
+        award_loot(
+            item=item_named(_name("Drop ")),
+            pool=guild.pool,
+            winner=guild.good_member,
+            character_name="Gwendolyn",
+            price=1,
+            actor=guild.officer,
+            raid=raid,
+        )
     return reverse("web:raid", args=[raid.pk]), description
 
 

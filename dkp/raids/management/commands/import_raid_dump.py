@@ -1,4 +1,7 @@
-"""Take a tick from raid dumps: ``import_raid_dump FILE... --raid ID [--value N] [--description TEXT] [--dry-run]``."""
+"""Take a tick from raid dumps: ``import_raid_dump FILE... --raid ID [--value N] [--description TEXT] [--dry-run]``.
+
+A dump from another day (more than 12 hours from the raid night's start) is saved only with ``--other-day``.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--description", default="", help='e.g. "on time", "hour 2".')
         parser.add_argument("--actor", default="", help="Username recorded as the officer who took the tick.")
         parser.add_argument("--dry-run", action="store_true", help="Show the preview and save nothing.")
+        parser.add_argument(
+            "--other-day",
+            action="store_true",
+            help="Take dumps whose time is more than 12 hours from the raid night's start (from another day).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         raid = Raid.objects.select_related("event__pool").filter(pk=options["raid"]).first()
@@ -48,6 +56,7 @@ class Command(BaseCommand):
                 save=not options["dry_run"],
                 value=options["value"],
                 description=options["description"],
+                other_day=options["other_day"],
             )
         except GuildError as refused:
             raise CommandError(refused.message) from None
@@ -79,6 +88,8 @@ class Command(BaseCommand):
         write(f"Unclaimed: {', '.join(p.name for p in preview.unclaimed) or 'none'}")
         for d in preview.duplicates:
             write(f"Listed twice: {d.name} ({'; '.join(d.seen_in)})")
+        if preview.other_day:
+            write(f"Warning: {preview.other_day} (--other-day takes it anyway)")
         for w in preview.warnings:
             write(f"Warning: {w}")
         for problem in (*preview.refusals, *preview.problems):
