@@ -99,6 +99,8 @@ PAGES: list[Visit] = [
     Visit("loot", "web:loot", EVERYONE),
     Visit("auctions", "loot:list", EVERYONE),
     Visit("characters", "web:characters", EVERYONE),
+    Visit("search", lambda w: reverse("web:search") + "?q=Thunder", EVERYONE),
+    Visit("loot filtered by item", lambda w: reverse("web:loot") + "?item=Gleaming", MEMBERS),
     # Guild pages with long content
     Visit("member with a long ledger", lambda w: reverse("web:member", args=[w.long_member.username]), EVERYONE),
     Visit("my own page", lambda w: reverse("web:member", args=[w.guild.good_member.username]), MEMBERS),
@@ -115,6 +117,7 @@ PAGES: list[Visit] = [
     Visit("my application", "recruitment:mine", (APPLICANT, GUEST)),
     # Officer pages
     Visit("loot console", "loot_officer:console", (OFFICER,)),
+    Visit("direct awards", "loot_officer:award", (OFFICER,)),
     Visit("missed-ticks queue", "missed:queue", (OFFICER,)),
     Visit("adjust points", "points:adjust", (OFFICER,)),
     Visit("decay", "points:decay", (OFFICER,)),
