@@ -222,9 +222,15 @@ def test_visitors_may_download_only_what_they_may_see(guild: Guild) -> None:
     visitor = Client()
     standings = reverse("web:standings_csv")
     ledger = reverse("web:member_ledger_csv", args=[guild.good_member.username])
-    assert visitor.get(standings).status_code == 403
-    assert visitor.get(ledger).status_code == 403
+    # A visitor is sent to sign in and come back, as from the member page; a guest is refused.
+    member_page = visitor.get(reverse("web:member", args=[guild.good_member.username]))
+    assert member_page.status_code == 302
+    for address in (standings, ledger):
+        refused = visitor.get(address)
+        assert refused.status_code == 302
+        assert refused["Location"] == f"{reverse('web:login')}?next={address}"
     assert signed_in(guild.guest).get(standings).status_code == 403
+    assert signed_in(guild.guest).get(ledger).status_code == 403
 
     GuildSettings.objects.filter(pk=1).update(standings_public=True)
     assert visitor.get(standings).status_code == 200
