@@ -26,6 +26,7 @@ from dkp.accounts.models import User
 from dkp.characters.models import Character
 from dkp.loot.models import Auction, Item
 from dkp.loot.services import award_loot, item_named, open_auction, place_bid
+from dkp.points.models import UserPointsSummary
 from dkp.points.services import adjust_points
 from dkp.raids.missed import request_missed_tick
 from dkp.raids.models import RaidTick
@@ -245,11 +246,16 @@ def test_every_page_fits_a_phone_and_a_laptop_without_sideways_scrolling(persona
 
 
 def test_the_standings_scroll_in_their_own_box_with_the_names_held_in_place(page, live_server, guild) -> None:
-    _build_world(guild)
+    world = _build_world(guild)
     page.context.add_cookies([_session_cookie(guild.good_member, live_server.url)])
     page.goto(live_server.url + reverse("web:home"))
     box = page.locator("#standings .table-wrap")
     assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # the table is wider than a phone
+    # The balance is in view beside the name before any scrolling.
+    top = UserPointsSummary.objects.get(user=world.long_member, pool=guild.pool).balance
+    balance = page.get_by_role("cell", name=f"{top:,}", exact=True).bounding_box()
+    assert balance is not None
+    assert balance["x"] + balance["width"] <= page.viewport_size["width"]
     name = page.locator("table.standings tbody th.name").first
     before = name.bounding_box()
     box.evaluate("el => el.scrollLeft = el.scrollWidth")
