@@ -24,6 +24,8 @@ STANDINGS_ORDERINGS = {
     "balance": ("-balance", "user__username"),
     "earned": ("-earned", "user__username"),
     "spent": ("-spent", "user__username"),
+    "adjusted": ("-adjusted", "user__username"),
+    "decayed": ("-decayed", "user__username"),
     "lifetime": ("-lifetime_earned", "user__username"),
     "att30": ("-attendance_30", "-balance"),
     "att60": ("-attendance_60", "-balance"),

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from dkp.web import characters, loot, me, raid_nights, search, views
+from dkp.web import characters, exports, loot, me, raid_nights, search, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("standings.csv", exports.standings_csv, name="standings_csv"),
     path("members/<str:username>/", views.member, name="member"),
+    path("members/<str:username>/ledger.csv", exports.member_ledger_csv, name="member_ledger_csv"),
     path("me/", me.me, name="me"),
     path("me/api-keys/", views.api_key_create, name="api_key_create"),
     path("me/api-keys/<id:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),

@@ -19,7 +19,6 @@ from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import EqClass
 from dkp.core.errors import GuildError
-from dkp.core.fields import id_from_text
 from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import LootDistribution
@@ -29,29 +28,17 @@ from dkp.raids.missed import missed_ticks_of
 from dkp.raids.models import RaidTick
 from dkp.raids.selectors import raids_with_tick_counts
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
-from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, STANDINGS_ORDERINGS, standings_cache_key, standings_table
+from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, standings_cache_key, standings_table
 from dkp.web.demo import DEMO_PERSONAS
+from dkp.web.exports import standings_view_from
 from dkp.web.welcome import welcome
-
-
-def _pool_from(request: HttpRequest) -> DkpPool | None:
-    pools = DkpPool.objects.filter(is_active=True).order_by("pk")
-    wanted = id_from_text(request.GET.get("pool", ""), label="The pool", status=400)
-    if wanted is not None:
-        return pools.filter(pk=wanted).first() or pools.first()
-    return pools.first()
 
 
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The guild's standings, or a welcome for visitors when standings are not public."""
     if not can(request.user, Capability.VIEW_GUILD):
         return welcome(request)
-    pool = _pool_from(request)
-    order = request.GET.get("sort", "balance")
-    eq_class = request.GET.get("class", "")
-    role_group = request.GET.get("role", "")
-    order = order if order in STANDINGS_ORDERINGS else "balance"
-    table = {"pool": pool, "order": order, "eq_class": eq_class, "role_group": role_group}
+    table = standings_view_from(request).as_context()
     standings_html = _standings_html(table)
     if request.htmx:
         return HttpResponse(standings_html)
