@@ -591,15 +591,15 @@ def test_admitting_while_voting_is_open_needs_confirmation_and_says_the_tally(
     application = to_voting(apply(members.applicant, questions), members)
     services.cast_vote(application=application, voter=members.good_member, choice="yes")
     services.cast_vote(application=application, voter=members.officer, choice="no")
-    extra = {"trial_ends_at": trial_end()} if target == "trial" else {}
+    ends = trial_end() if target == "trial" else None
     with pytest.raises(Conflict, match=r"Voting is still open .*1 yes, 1 no, 0 abstain") as refused:
-        services.move_application(application=application, to_status=target, actor=members.officer, **extra)
+        services.move_application(application=application, to_status=target, actor=members.officer, trial_ends_at=ends)
     assert refused.value.code == "voting_still_open"
     assert GuildApplication.objects.get(pk=application.pk).status == ApplicationStatus.VOTING
     assert reloaded(members.applicant).role_group == RoleGroup.APPLICANT
 
     services.move_application(
-        application=application, to_status=target, actor=members.officer, confirm_open_vote=True, **extra
+        application=application, to_status=target, actor=members.officer, confirm_open_vote=True, trial_ends_at=ends
     )
     assert GuildApplication.objects.get(pk=application.pk).status == target
     assert reloaded(members.applicant).role_group == RoleGroup.MEMBER

@@ -352,3 +352,16 @@ def test_a_bad_setting_is_refused_on_the_form_and_nothing_is_saved(
 
 def test_the_default_auction_length_has_the_range_of_an_auctions_own_minutes() -> None:
     assert (AUCTION_MINUTES.minimum, AUCTION_MINUTES.maximum) == (MINUTES.minimum, MINUTES.maximum)
+
+
+def test_the_admins_settings_page_goes_through_the_same_rules_and_audit(officer: Client, guild: Guild) -> None:
+    change = reverse("admin:core_guildsettings_change", args=[GuildSettings.load().pk])
+    refused = officer.post(
+        change, settings_form(time_zone="Europe/Berlin", item_link_template="https://x/item"), follow=True
+    )
+    assert "Nothing was saved: The item link needs {id}" in refused.content.decode()
+    assert GuildSettings.objects.get(pk=1).time_zone == "America/New_York"
+    assert not AuditEntry.objects.exists()
+    assert officer.post(change, settings_form(time_zone="Europe/Berlin")).status_code == 302
+    assert GuildSettings.objects.get(pk=1).time_zone == "Europe/Berlin"
+    assert AuditEntry.objects.get().changes == {"time_zone": ["America/New_York", "Europe/Berlin"]}
