@@ -23,6 +23,7 @@ from dkp.points.pools import POOL_FIELDS, create_pool, update_pool
 from dkp.web.officer.common import refusal_status
 
 TAG_CAP_PREFIX = "tag_cap_"
+TAG_CAPS_HELP = "The highest bid a character of each tag may place; blank for no cap."
 
 
 @dataclass
@@ -68,7 +69,7 @@ def pool_inputs() -> list[PoolInput]:
             PoolInput(
                 name=name,
                 label=str(field.verbose_name).capitalize(),
-                help=str(field.help_text),
+                help=TAG_CAPS_HELP if name == "tag_caps" else str(field.help_text),
                 kind=_kind(field),
                 choices=[(str(value), str(label)) for value, label in field.flatchoices],
             )

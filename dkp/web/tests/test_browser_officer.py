@@ -36,7 +36,7 @@ def test_an_officer_changes_a_members_role_and_a_pools_rule_without_the_admin(pa
     row.get_by_role("button", name="Set role").click()
     page.wait_for_selector(f"text={member.name} is now recruiter (was member)")
     assert User.objects.get(pk=member.pk).role_group == "recruiter"
-    assert page.locator(f"tr#member-{member.pk} .badge").inner_text() == "Recruiter"
+    assert page.locator(f"tr#member-{member.pk} select").input_value() == "recruiter"  # the page after the change
 
     page.goto(live_server.url + "/officer/")
     page.get_by_role("link", name="Pools").click()
@@ -59,3 +59,7 @@ def test_an_officer_changes_a_members_role_and_a_pools_rule_without_the_admin(pa
     page.wait_for_selector("text=The minimum bid must be from 0 to 1,000,000.")
     assert DkpPool.objects.get(name="Main").minimum_bid == 3
     assert set(AuditEntry.objects.values_list("action", flat=True)) == {"role.set", "pool.update"}
+
+    for address in ("/officer/settings/", "/officer/events/", "/officer/events/new/", "/officer/pools/"):
+        page.goto(live_server.url + address)
+        assert has_no_sideways_scroll(page), address
