@@ -28,6 +28,14 @@ OFFICER_PAGES = (
     ),
 )
 RECENT_CHANGES = 20
+ACTIONS = {
+    "event.create": "New event",
+    "event.update": "Event changed",
+    "pool.create": "New pool",
+    "pool.update": "Pool changed",
+    "role.set": "Role changed",
+    "settings.update": "Settings changed",
+}
 
 
 def officer_pages() -> list[dict[str, str]]:
@@ -42,5 +50,8 @@ def officer_pages() -> list[dict[str, str]]:
 
 def index(request: HttpRequest) -> HttpResponse:
     require_officer(request)
-    changes = AuditEntry.objects.select_related("actor")[:RECENT_CHANGES]
+    changes = [
+        {"entry": entry, "label": ACTIONS.get(entry.action, entry.action)}
+        for entry in AuditEntry.objects.select_related("actor")[:RECENT_CHANGES]
+    ]
     return render(request, "officer/index.html", {"pages": officer_pages(), "changes": changes})
