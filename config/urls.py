@@ -8,6 +8,7 @@ urlpatterns = [
     path("officer/loot/", include("dkp.loot.urls_officer")),
     path("officer/points/", include("dkp.points.urls")),
     path("officer/", include("dkp.raids.urls")),
+    path("officer/", include("dkp.web.officer.urls")),
     path("auctions/", include("dkp.loot.urls")),
     path("missed-ticks/", include("dkp.raids.urls_missed")),
     path("applications/", include("dkp.recruitment.urls")),

@@ -7,6 +7,7 @@
 #                              are found; yes makes that a failure (CI); no skips it.
 #   TEST_REDIS=auto|yes        auto (default) lets the real-Redis Celery test skip itself where no
 #                              redis-server is installed; yes makes that a failure (CI).
+#   TEST_CADDY=auto|yes        the same for the HTTPS proxy example's test and the caddy binary.
 #   TEST_WORKERS=auto|N|0      pytest-xdist workers per leg (default auto: one per CPU); 0 runs
 #                              each leg in this one process, as plain pytest does.
 #   HYPOTHESIS_PROFILE=dev|ci  how hard the property tests try (dkp/testing/hypothesis_profiles.py);

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dkp.accounts.models import ApiKey, User
 from dkp.accounts.tasks import push_role_group_after_commit
+from dkp.core.audit import record_audit
 from dkp.core.errors import Forbidden, GuildError, InvalidInput, NotFound
 from dkp.core.roles import Capability, RoleGroup, require
 
@@ -127,6 +128,9 @@ def set_role_group(*, user: User, role_group: str, actor: User) -> User:
     if user.pk == actor.pk and role_group != RoleGroup.OFFICER:
         raise InvalidInput("Officers cannot demote themselves; ask another officer.", code="self_demotion")
     if user.role_group != role_group:
+        record_audit(
+            actor=actor, action="role.set", target=user.name, changes={"role_group": [user.role_group, role_group]}
+        )
         user.role_group = role_group
         user.role_group_changed_at = timezone.now()
         user.save(update_fields=["role_group", "role_group_changed_at"])

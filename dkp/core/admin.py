@@ -16,11 +16,12 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten
 from django.contrib.auth.models import Group
 from django.db import connection, models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from dkp.core.errors import GuildError
 from dkp.core.fields import IdChoiceField, WholeNumberFormField
-from dkp.core.models import GuildSettings
+from dkp.core.guild_settings import SETTINGS_FIELDS, update_guild_settings
+from dkp.core.models import AuditEntry, GuildSettings
 from dkp.core.numbers import WholeNumber
 
 if TYPE_CHECKING:
@@ -186,3 +187,35 @@ class GuildSettingsAdmin(NoDeleteAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not GuildSettings.objects.exists()
+
+    def save_model(self, request: HttpRequest, obj: GuildSettings, form: Any, change: bool) -> None:
+        """A change goes through ``update_guild_settings`` (its rules, its audit row), as on the officer page."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        changes = {field: form.cleaned_data[field] for field in form.changed_data if field in SETTINGS_FIELDS}
+        adopt(obj, update_guild_settings(actor=acting_officer(request), **changes))
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except GuildError as error:  # the service refused; its transaction and the admin's rolled back
+            messages.error(request, f"Nothing was saved: {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Officers' setup changes, written by the services that made them."""
+
+    list_display = ("created_at", "actor", "action", "target", "changes")
+    list_select_related = ("actor",)
+    list_filter = ("action",)
+    search_fields = ("target", "actor__username", "actor__display_name")
+    date_hierarchy = "created_at"

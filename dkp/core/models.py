@@ -125,3 +125,28 @@ class GuildSettings(models.Model):
 
 # The row read at the start of the current request (per thread and per task), if any.
 _request_settings: ContextVar[GuildSettings | None] = ContextVar("guild_settings", default=None)
+
+
+class AuditEntry(models.Model):
+    """One officer change of the guild's setup (an event, a pool, a member's role, the settings).
+
+    Written by the service that makes the change, in the same transaction, so a refused or rolled-back
+    change leaves no row. ``changes`` maps each changed field to ``[before, after]`` (``before`` is
+    ``None`` for something new). Points have their own trail (the ledger), bids theirs (bid history).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40, help_text="What was done, e.g. pool.update or role.set.")
+    target = models.CharField(max_length=200, help_text="What it was done to, as named then.")
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from dkp.characters.models import CharacterTag
+from dkp.core.audit import field_changes, record_audit
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
@@ -68,11 +69,34 @@ def _check_pool_rules(changes: dict[str, Any]) -> None:
         changes["name"] = str(changes["name"]).strip()
         if not changes["name"]:
             raise InvalidInput("A pool needs a name.", code="name_required")
+        longest = DkpPool._meta.get_field("name").max_length or 60
+        if len(changes["name"]) > longest:
+            raise InvalidInput(f"A pool's name must be at most {longest} characters.", code="name_too_long")
     if changes.get("tag_caps") is not None:
         changes["tag_caps"] = check_tag_caps(changes["tag_caps"])
     for field, rule in POOL_NUMBERS.items():
         if field in changes:
             changes[field] = rule.parse(changes[field])
+    for field in set(changes) - set(POOL_NUMBERS) - {"name", "tag_caps"}:
+        _check_choice_or_flag(field, changes[field])
+
+
+def _check_choice_or_flag(field: str, value: Any) -> None:
+    """A pool's choice (price rule, visibility) is one of its choices; a yes/no setting is a bool."""
+    model_field = DkpPool._meta.get_field(field)
+    assert isinstance(model_field, models.Field)  # a pool's settings are its own columns
+    label = str(model_field.verbose_name).capitalize()
+    if model_field.choices:
+        allowed = [str(choice) for choice, _ in model_field.flatchoices]
+        if value not in allowed:
+            raise InvalidInput(f"{label} is one of {', '.join(allowed)}, not {value!r}.", code="invalid_choice")
+    elif model_field.get_internal_type() == "BooleanField" and not isinstance(value, bool):
+        raise InvalidInput(f"{label} is true or false.", code="invalid_choice")
+
+
+def pool_rules_now(pool: DkpPool) -> dict[str, Any]:
+    """The pool's settings as officers change them (``POOL_FIELDS``), for the audit log's before."""
+    return {field: getattr(pool, field) for field in POOL_FIELDS}
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:
@@ -88,7 +112,9 @@ def create_pool(*, actor: User, **fields: Any) -> DkpPool:
     _check_pool_rules(fields)
     if _name_taken(fields.get("name", "")):
         raise Conflict(f"A pool named {fields['name']} already exists.", code="duplicate_pool")
-    return DkpPool.objects.create(**fields)
+    pool = DkpPool.objects.create(**fields)
+    record_audit(actor=actor, action="pool.create", target=pool.name, changes=field_changes({}, pool_rules_now(pool)))
+    return pool
 
 
 @transaction.atomic
@@ -99,8 +125,11 @@ def update_pool(*, pool: DkpPool, actor: User, **changes: Any) -> DkpPool:
     pool = DkpPool.objects.select_for_update().get(pk=pool.pk)
     if "name" in changes and _name_taken(changes["name"], exclude=pool.pk):
         raise Conflict(f"A pool named {changes['name']} already exists.", code="duplicate_pool")
-    for field, value in changes.items():
-        setattr(pool, field, value)
-    if changes:
-        pool.save(update_fields=[*changes, "updated_at"])
+    changed = field_changes(pool_rules_now(pool), changes)
+    for field in changed:
+        setattr(pool, field, changes[field])
+    if changed:
+        target = pool.name if "name" not in changed else f"{changed['name'][0]} → {pool.name}"
+        pool.save(update_fields=[*changed, "updated_at"])
+        record_audit(actor=actor, action="pool.update", target=target, changes=changed)
     return pool

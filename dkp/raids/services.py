@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from dkp.characters.models import Character, EqClass
+from dkp.core.audit import field_changes, record_audit
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
@@ -282,13 +283,65 @@ def delete_tick(*, tick: RaidTick, actor: User | None, reason: str = "") -> None
     refresh_attendance_after_commit()
 
 
-@transaction.atomic
-def create_event(*, pool: DkpPool, name: str, default_tick_value: int, actor: User) -> Event:
-    require(actor, Capability.MANAGE_GUILD)
+def _event_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("An event needs a name.", code="name_required")
+    longest = Event._meta.get_field("name").max_length or 100
+    if len(name) > longest:
+        raise InvalidInput(f"An event's name must be at most {longest} characters.", code="name_too_long")
+    return name
+
+
+@transaction.atomic
+def create_event(*, pool: DkpPool, name: str, default_tick_value: int | str, actor: User) -> Event:
+    require(actor, Capability.MANAGE_GUILD)
+    name = _event_name(name)
     default_tick_value = TICK_VALUE.parse(default_tick_value)  # an event's value becomes its ticks' value
     if Event.objects.filter(pool=pool, name__iexact=name).exists():
         raise Conflict(f"{pool.name} already has an event named {name}.", code="duplicate_event")
-    return Event.objects.create(pool=pool, name=name, default_tick_value=default_tick_value)
+    event = Event.objects.create(pool=pool, name=name, default_tick_value=default_tick_value)
+    record_audit(
+        actor=actor,
+        action="event.create",
+        target=f"{event.name} ({pool.name})",
+        changes=field_changes({}, {"name": name, "pool": pool.name, "default_tick_value": default_tick_value}),
+    )
+    return event
+
+
+@transaction.atomic
+def update_event(
+    *, event: Event, actor: User, name: str, pool: DkpPool, default_tick_value: int | str, is_active: bool
+) -> Event:
+    """Rename an event, change its usual points per tick, retire it, or (before its first raid) move its pool.
+
+    Ticks already taken keep their own value. An event with raid nights keeps its pool: their
+    points are in that pool's ledger, and an event in a new pool is a new event.
+    """
+    require(actor, Capability.MANAGE_GUILD)
+    name = _event_name(name)
+    value = TICK_VALUE.parse(default_tick_value)
+    event = Event.objects.select_for_update().select_related("pool").get(pk=event.pk)
+    if pool.pk != event.pool_id and Raid.objects.filter(event=event).exists():
+        raise Conflict(
+            f"{event.name} already has raid nights in {event.pool.name}, so it stays in that pool; "
+            "make a new event for the other pool.",
+            code="event_has_raids",
+        )
+    if Event.objects.filter(pool=pool, name__iexact=name).exclude(pk=event.pk).exists():
+        raise Conflict(f"{pool.name} already has an event named {name}.", code="duplicate_event")
+    before = {
+        "name": event.name,
+        "pool": event.pool.name,
+        "default_tick_value": event.default_tick_value,
+        "is_active": event.is_active,
+    }
+    changed = field_changes(
+        before, {"name": name, "pool": pool.name, "default_tick_value": value, "is_active": is_active}
+    )
+    if changed:
+        event.name, event.pool, event.default_tick_value, event.is_active = name, pool, value, is_active
+        event.save(update_fields=["name", "pool", "default_tick_value", "is_active", "updated_at"])
+        record_audit(actor=actor, action="event.update", target=f"{before['name']} ({before['pool']})", changes=changed)
+    return event

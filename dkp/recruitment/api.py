@@ -209,6 +209,11 @@ class MoveInputSerializer(serializers.Serializer[GuildApplication]):
     trial_ends_at = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Moving to trial: required."
     )
+    confirm_open_vote = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Accepting or starting a trial while voting is open: true to confirm (else 409 with the tally).",
+    )
 
 
 class VoteInputSerializer(serializers.Serializer[ApplicationVote]):
@@ -344,6 +349,7 @@ class GuildApplicationViewSet(
             reason=payload.validated_data["reason"],
             voting_closes_at=payload.validated_data["voting_closes_at"],
             trial_ends_at=payload.validated_data["trial_ends_at"],
+            confirm_open_vote=payload.validated_data["confirm_open_vote"],
         )
         return self._detail(application)
 

@@ -33,7 +33,7 @@ from dkp.recruitment.models import (
     GuildApplication,
     VoteChoice,
 )
-from dkp.recruitment.selectors import open_questions, vote_eligibility
+from dkp.recruitment.selectors import open_questions, tally, vote_eligibility
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -50,6 +50,9 @@ QUESTION_MAX = 300
 DEFAULT_VOTING_DAYS = 7
 
 DECISIONS = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED})
+# Moves that let an applicant in (as a member, or as a trial member first): made while members are
+# still voting, they need the officer's explicit confirmation, since the vote has not had its say.
+ADMITTING = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.TRIAL})
 
 # Where a recruiter or officer may move an application from each open stage. Withdrawal is the
 # applicant's own act (``withdraw_application``); a decided application never moves again.
@@ -222,6 +225,17 @@ def _back_to_guest(applicant: User, *, from_status: str) -> None:
         _set_role(applicant, RoleGroup.GUEST, member_since=None)
 
 
+def open_vote_warning(application: GuildApplication) -> str:
+    """The sentence an officer sees before accepting while members are still voting: the tally so far."""
+    votes = tally(application=application)
+    assert application.voting_closes_at is not None
+    closes = timezone.localtime(application.voting_closes_at).strftime("%a %b %-d, %H:%M")
+    return (
+        f"Voting is still open (it closes {closes}); so far {votes.yes} yes, {votes.no} no, "
+        f"{votes.abstain} abstain. Confirm to decide before the vote closes."
+    )
+
+
 @transaction.atomic
 def withdraw_application(*, application: GuildApplication, actor: User, reason: str = "") -> GuildApplication:
     """The applicant takes their application back, at any stage before a decision."""
@@ -247,8 +261,13 @@ def move_application(
     reason: str = "",
     voting_closes_at: dt.datetime | None = None,
     trial_ends_at: dt.date | None = None,
+    confirm_open_vote: bool = False,
 ) -> GuildApplication:
-    """Move an application to its next stage; accepting and rejecting are the officers' decision."""
+    """Move an application to its next stage; accepting and rejecting are the officers' decision.
+
+    Accepting (or starting a trial) while voting is still open is refused, with the tally so far,
+    unless ``confirm_open_vote`` says the officer saw it and means to decide before the vote closes.
+    """
     if to_status not in ApplicationStatus.values:
         raise InvalidInput(f"{to_status!r} is not a stage.", code="invalid_status")
     require(actor, Capability.DECIDE_APPLICATIONS if to_status in DECISIONS else Capability.MOVE_APPLICATIONS)
@@ -285,6 +304,15 @@ def move_application(
             raise InvalidInput("The trial must end after today.", code="trial_ends_in_past")
         application.trial_ends_at = trial_ends_at
         fields.append("trial_ends_at")
+    # Last of the checks, so the officer confirms a move that is otherwise ready.
+    if (
+        from_status == ApplicationStatus.VOTING
+        and to_status in ADMITTING
+        and application.voting_closes_at is not None
+        and application.voting_closes_at > now
+        and not confirm_open_vote
+    ):
+        raise Conflict(open_vote_warning(application), code="voting_still_open")
     if to_status in DECISIONS:
         application.decided_by = actor
         application.decided_at = now

@@ -222,6 +222,10 @@ def _detail(request: HttpRequest, viewer: User, application: Any, *, status: int
         "default_trial_ends": (application.trial_ends_at or (now + dt.timedelta(days=30)).date()).isoformat(),
         "uses_trials": settings.uses_trials,
     }
+    # Accepting or starting a trial while members still vote needs the officer's tick of a box.
+    context["admit_needs_confirm"] = context.get("voting_open", False) and any(
+        value in services.ADMITTING for value, _ in context["move_targets"]
+    )
     return render(request, "recruitment/detail.html", {**context, **extra}, status=status)
 
 
@@ -309,7 +313,8 @@ def move(request: HttpRequest, application_id: int) -> HttpResponse:
     """Recruiters and officers move an application to another stage, with a reason."""
     actor = _signed_in(request)
     application = selectors.application_for(viewer=actor, application_id=application_id)
-    form = {k: request.POST.get(k, "") for k in ("to_status", "reason", "voting_closes_at", "trial_ends_at")}
+    fields = ("to_status", "reason", "voting_closes_at", "trial_ends_at", "confirm_open_vote")
+    form = {k: request.POST.get(k, "") for k in fields}
     to_status = form["to_status"]
     require(actor, Capability.MOVE_APPLICATIONS)  # a member gets the 403 page, not a form they never had
     try:
@@ -321,6 +326,7 @@ def move(request: HttpRequest, application_id: int) -> HttpResponse:
             reason=form["reason"].strip(),
             voting_closes_at=parse_local(form["voting_closes_at"], what="voting to close") if voting else None,
             trial_ends_at=_parse_date(form["trial_ends_at"]) if to_status == ApplicationStatus.TRIAL else None,
+            confirm_open_vote=form["confirm_open_vote"] == "yes",
         )
     except GuildError as refused:
         return _detail(request, actor, application, status=refused.status, move_error=refused.message, move_form=form)

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dkp.accounts.keys import set_role_group
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus
 from dkp.characters.services import request_claim
@@ -113,6 +114,8 @@ def rows(guild):
     gwen, pip, abe, gus = guild.good_member, guild.poor_member, guild.applicant, guild.guest
 
     GuildSettings.load()
+    for role_group in ("applicant", "guest"):  # two audit entries, and Gus ends as he was
+        set_role_group(user=gus, role_group=role_group, actor=guild.officer)
     for index, owner in enumerate((gwen, pip)):
         ApiKey.objects.create(
             owner=owner, name="phone", prefix=f"dkp{index}abcd", secret_hash=f"{index}" * 64, scopes=["read", "bid"]

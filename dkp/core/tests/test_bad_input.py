@@ -29,11 +29,13 @@ from rest_framework.test import APIClient
 from dkp.accounts.keys import create_api_key
 from dkp.accounts.models import ApiKey
 from dkp.characters.models import Character, CharacterClaimRequest
+from dkp.core.guild_settings import AUCTION_MINUTES, VOTE_THRESHOLD
 from dkp.core.numbers import WholeNumber, record_id
 from dkp.core.tests.test_api_matrix import _methods, _walk
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
 from dkp.loot.services import BID, MINUTES, PRICE, award_loot, open_auction
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry
+from dkp.points.pools import MINIMUM_BID, TAG_CAP
 from dkp.points.services import ADJUSTMENT
 from dkp.raids.missed import request_missed_tick
 from dkp.raids.models import Event, MissedTickRequest, Raid, RaidAttendance, RaidTick
@@ -433,6 +435,27 @@ def _local_now() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
+# The officer pages' forms filled in with good values, for the one field under test to spoil.
+_OFFICER_POOL_FORM = {
+    "name": "Main",
+    "is_active": "on",
+    "price_rule": "second_price",
+    "minimum_bid": "1",
+    "bid_increment": "0",
+    "visibility": "sealed",
+    "decay_percent": "0",
+    "decay_period_days": "30",
+    "decay_floor": "0",
+}
+_OFFICER_SETTINGS_FORM = {
+    "guild_name": "Ashen Vanguard",
+    "server_name": "xegony",
+    "time_zone": "America/New_York",
+    "vote_threshold_percent": "15",
+    "item_link_template": "https://everquest.allakhazam.com/db/item.html?item={id}",
+    "auction_minutes": "5",
+}
+
 PAGE_FORMS = [
     PageForm(
         "raid_new.event",
@@ -516,6 +539,42 @@ PAGE_FORMS = [
         lambda w: reverse("recruitment:apply"),
         lambda w: {"character_name": "Newcomer", "character_class": "Warrior"},
         who="applicant",
+    ),
+    PageForm(
+        "officer_event.default_tick_value",
+        "default_tick_value",
+        _sentences(TICK_VALUE),
+        lambda w: reverse("officer:event_new"),
+        lambda w: {"name": "Matrix Event", "pool": w.guild.pool.pk},
+    ),
+    PageForm(
+        "officer_pool.minimum_bid",
+        "minimum_bid",
+        _sentences(MINIMUM_BID),
+        lambda w: reverse("officer:pool_edit", args=[w.guild.pool.pk]),
+        lambda w: _OFFICER_POOL_FORM,
+    ),
+    PageForm(
+        "officer_pool.tag_cap_alt",
+        "tag_cap_alt",
+        _sentences(TAG_CAP),
+        lambda w: reverse("officer:pool_edit", args=[w.guild.pool.pk]),
+        lambda w: _OFFICER_POOL_FORM,
+        blank_is_default=True,  # a blank cap is no cap
+    ),
+    PageForm(
+        "officer_settings.vote_threshold_percent",
+        "vote_threshold_percent",
+        _sentences(VOTE_THRESHOLD),
+        lambda w: reverse("officer:settings"),
+        lambda w: _OFFICER_SETTINGS_FORM,
+    ),
+    PageForm(
+        "officer_settings.auction_minutes",
+        "auction_minutes",
+        _sentences(AUCTION_MINUTES),
+        lambda w: reverse("officer:settings"),
+        lambda w: _OFFICER_SETTINGS_FORM,
     ),
     PageForm(
         "missed_tick.character",

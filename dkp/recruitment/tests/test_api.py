@@ -257,7 +257,15 @@ def test_recruiters_open_voting_and_officers_decide(members: Guild, questions: l
     application.refresh_from_db()
     assert application.status == ApplicationStatus.VOTING
 
-    accepted = as_user(members.officer).post(url("application-move", application.pk), {"status": "accepted"})
+    early = as_user(members.officer).post(url("application-move", application.pk), {"status": "accepted"})
+    assert_refused(early, 409, "Voting is still open")
+    assert "0 yes, 0 no, 0 abstain" in early.json()["detail"]
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.VOTING
+
+    accepted = as_user(members.officer).post(
+        url("application-move", application.pk), {"status": "accepted", "confirm_open_vote": True}, format="json"
+    )
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["decided_by_name"] == "Olwen"
     assert User.objects.get(pk=members.applicant.pk).role_group == RoleGroup.MEMBER
@@ -268,7 +276,9 @@ def test_a_trial_needs_its_end_date(members: Guild, questions: list[ApplicationQ
     client = as_user(members.officer)
     assert_refused(client.post(url("application-move", application.pk), {"status": "trial"}), 422, "trial ends")
     ends = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
-    moved = client.post(url("application-move", application.pk), {"status": "trial", "trial_ends_at": ends})
+    moved = client.post(
+        url("application-move", application.pk), {"status": "trial", "trial_ends_at": ends, "confirm_open_vote": True}
+    )
     assert moved.status_code == 200, moved.content
     assert moved.json()["trial_ends_at"] == ends
 

@@ -96,6 +96,7 @@ def test_guest_becomes_member_with_roles_pushed_and_announcements_posted(
             to_status=ApplicationStatus.TRIAL,
             actor=guild.officer,
             trial_ends_at=timezone.localdate() + dt.timedelta(days=14),
+            confirm_open_vote=True,  # the vote is still open; the officer has seen the tally
         )
     gus.refresh_from_db()
     assert gus.role_group == RoleGroup.MEMBER
@@ -142,7 +143,9 @@ def test_without_trials_accepting_makes_the_applicant_a_member_in_discord(
     with django_capture_on_commit_callbacks(execute=True):
         move_application(application=application, to_status=ApplicationStatus.VOTING, actor=guild.recruiter)
     with django_capture_on_commit_callbacks(execute=True):
-        move_application(application=application, to_status=ApplicationStatus.ACCEPTED, actor=guild.officer)
+        move_application(
+            application=application, to_status=ApplicationStatus.ACCEPTED, actor=guild.officer, confirm_open_vote=True
+        )
 
     assert sorted(roles_in_discord(discord, guild.guest)) == sorted([MEMBER, UNMANAGED])
     assert len(discord.messages_in(ANNOUNCE_CHANNEL)) == 3

@@ -288,6 +288,7 @@ def test_voting_outside_voting_is_refused_on_the_page(client, recruiting: Recrui
         to_status="trial",
         actor=guild.officer,
         trial_ends_at=dt.date.today().replace(year=2099),
+        confirm_open_vote=True,
     )
     client.force_login(guild.good_member)
     page = client.post(reverse("recruitment:vote", args=[application.pk]), {"choice": "yes"})
@@ -374,7 +375,7 @@ def test_a_recruiter_moves_to_trial_but_is_not_offered_accept(client, recruiting
     ends = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     moved = client.post(
         reverse("recruitment:move", args=[application.pk]),
-        {"to_status": "trial", "trial_ends_at": ends, "reason": "vote passed"},
+        {"to_status": "trial", "trial_ends_at": ends, "reason": "vote passed", "confirm_open_vote": "yes"},
     )
     assert moved.status_code == 302
     application.refresh_from_db()
@@ -389,7 +390,17 @@ def test_an_officer_accepts_and_a_bad_move_shows_the_reason(client, recruiting: 
     bad = client.post(reverse("recruitment:move", args=[application.pk]), {"to_status": "trial", "trial_ends_at": ""})
     assert bad.status_code == 422
     assert "Give the date the trial ends." in bad.text
-    accepted = client.post(reverse("recruitment:move", args=[application.pk]), {"to_status": "accepted"})
+    services.cast_vote(application=application, voter=guild.good_member, choice="yes")
+    page = client.get(detail_url(application))
+    assert "Accept or start the trial before voting closes" in page.text  # the box to tick, under the tally
+    early = client.post(reverse("recruitment:move", args=[application.pk]), {"to_status": "accepted"})
+    assert early.status_code == 409
+    assert "Voting is still open" in early.text
+    assert "so far 1 yes, 0 no, 0 abstain" in early.text
+    assert User.objects.get(pk=guild.applicant.pk).role_group == RoleGroup.APPLICANT
+    accepted = client.post(
+        reverse("recruitment:move", args=[application.pk]), {"to_status": "accepted", "confirm_open_vote": "yes"}
+    )
     assert accepted.status_code == 302
     applicant = User.objects.get(pk=guild.applicant.pk)
     assert applicant.role_group == RoleGroup.MEMBER

@@ -232,7 +232,11 @@ def test_the_full_path_from_guest_to_member_through_voting_and_trial(
     services.cast_vote(application=application, voter=members.good_member, choice="yes")
     with django_capture_on_commit_callbacks(execute=True):
         application = services.move_application(
-            application=application, to_status="trial", actor=members.recruiter, trial_ends_at=trial_end()
+            application=application,
+            to_status="trial",
+            actor=members.recruiter,
+            trial_ends_at=trial_end(),
+            confirm_open_vote=True,
         )
     trial_member = reloaded(guest)
     assert trial_member.role_group == RoleGroup.MEMBER
@@ -473,7 +477,9 @@ def test_nothing_is_announced_or_pushed_when_the_transaction_rolls_back(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         application = apply(members.guest, questions)
         to_voting(application, members)
-        services.move_application(application=application, to_status="accepted", actor=members.officer)
+        services.move_application(
+            application=application, to_status="accepted", actor=members.officer, confirm_open_vote=True
+        )
         transaction.set_rollback(True)
     assert callbacks == []
     assert DiscordOutbox.objects.count() == 0
@@ -568,10 +574,48 @@ def test_voting_after_it_closes_is_refused_and_the_vote_stays(
 def test_moving_on_from_voting_closes_it(members: Guild, questions: list[ApplicationQuestion]) -> None:
     application = to_voting(apply(members.applicant, questions), members)
     services.move_application(
-        application=application, to_status="trial", actor=members.officer, trial_ends_at=trial_end()
+        application=application,
+        to_status="trial",
+        actor=members.officer,
+        trial_ends_at=trial_end(),
+        confirm_open_vote=True,
     )
     with pytest.raises(Conflict, match="not in voting"):
         services.cast_vote(application=application, voter=members.good_member, choice="yes")
+
+
+@pytest.mark.parametrize("target", ["accepted", "trial"])
+def test_admitting_while_voting_is_open_needs_confirmation_and_says_the_tally(
+    members: Guild, questions: list[ApplicationQuestion], target: str
+) -> None:
+    application = to_voting(apply(members.applicant, questions), members)
+    services.cast_vote(application=application, voter=members.good_member, choice="yes")
+    services.cast_vote(application=application, voter=members.officer, choice="no")
+    ends = trial_end() if target == "trial" else None
+    with pytest.raises(Conflict, match=r"Voting is still open .*1 yes, 1 no, 0 abstain") as refused:
+        services.move_application(application=application, to_status=target, actor=members.officer, trial_ends_at=ends)
+    assert refused.value.code == "voting_still_open"
+    assert GuildApplication.objects.get(pk=application.pk).status == ApplicationStatus.VOTING
+    assert reloaded(members.applicant).role_group == RoleGroup.APPLICANT
+
+    services.move_application(
+        application=application, to_status=target, actor=members.officer, confirm_open_vote=True, trial_ends_at=ends
+    )
+    assert GuildApplication.objects.get(pk=application.pk).status == target
+    assert reloaded(members.applicant).role_group == RoleGroup.MEMBER
+
+
+def test_rejecting_while_voting_is_open_and_accepting_after_it_closed_need_no_confirmation(
+    members: Guild, questions: list[ApplicationQuestion]
+) -> None:
+    rejected = to_voting(apply(members.applicant, questions), members)
+    services.move_application(application=rejected, to_status="rejected", actor=members.officer)
+    assert GuildApplication.objects.get(pk=rejected.pk).status == ApplicationStatus.REJECTED
+
+    later = to_voting(apply(members.guest, questions), members)
+    GuildApplication.objects.filter(pk=later.pk).update(voting_closes_at=timezone.now() - dt.timedelta(minutes=1))
+    services.move_application(application=later, to_status="accepted", actor=members.officer)
+    assert GuildApplication.objects.get(pk=later.pk).status == ApplicationStatus.ACCEPTED
 
 
 def test_an_invalid_choice_is_refused(members: Guild, questions: list[ApplicationQuestion]) -> None:

@@ -26,7 +26,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from dkp.accounts.keys import create_api_key
+from dkp.accounts.keys import create_api_key, set_role_group
 from dkp.accounts.models import User
 from dkp.characters.services import request_claim
 from dkp.core.models import GuildSettings
@@ -430,6 +430,28 @@ def api_auction_history(guild: Guild, rows: int) -> tuple[str, str]:
     return reverse("api:auction-history", kwargs={"pk": auction.pk}), bidders[-1].display_name
 
 
+def officer_events(guild: Guild, rows: int) -> tuple[str, str]:
+    names = [Event.objects.create(pool=guild.pool, name=_name("Event ")).name for _ in range(rows)]
+    return reverse("officer:events"), names[-1]
+
+
+def officer_pools(guild: Guild, rows: int) -> tuple[str, str]:
+    names = [DkpPool.objects.create(name=_name("Pool "), tag_caps={"alt": 10}).name for _ in range(rows)]
+    return reverse("officer:pools"), names[-1]
+
+
+def officer_roles(guild: Guild, rows: int) -> tuple[str, str]:
+    people = [make_user(_name("member"), main_character=make_character(_name("Main"))) for _ in range(rows)]
+    return reverse("officer:roles"), people[-1].name
+
+
+def officer_index(guild: Guild, rows: int) -> tuple[str, str]:
+    recruits = [make_user(_name("recruit"), role_group=RoleGroup.GUEST) for _ in range(rows)]
+    for recruit in recruits:
+        set_role_group(user=recruit, role_group=RoleGroup.MEMBER, actor=guild.officer)
+    return reverse("officer:index"), recruits[-1].name
+
+
 def decay_preview(guild: Guild, rows: int) -> tuple[str, str]:
     DkpPool.objects.filter(pk=guild.pool.pk).update(decay_percent=10)
     member = _members(guild, rows)[-1]
@@ -479,6 +501,10 @@ PAGES = [
     ListCase(applications, "recruitment:list", 5),
     ListCase(missed_ticks, "missed:queue", 5),
     ListCase(decay_preview, "points:decay", 9),
+    ListCase(officer_events, "officer:events", 4),
+    ListCase(officer_pools, "officer:pools", 4),
+    ListCase(officer_roles, "officer:roles", 4),
+    ListCase(officer_index, "officer:index", 4),
 ]
 
 API_LISTS = [
