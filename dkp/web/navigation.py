@@ -24,7 +24,11 @@ OFFICER_PAGES: tuple[tuple[str, str], ...] = (
     ("loot_officer:console", "Loot console"),
     ("points:adjust", "Adjust points"),
     ("points:decay", "Decay"),
-    ("web:officer_settings", "Guild settings"),
+    ("officer:events", "Events"),
+    ("officer:pools", "Pools"),
+    ("officer:roles", "Member roles"),
+    ("officer:settings", "Guild settings"),
+    ("officer:index", "All officer pages"),
 )
 
 

@@ -22,7 +22,19 @@ from dkp.testing.personas import Guild
 pytestmark = pytest.mark.django_db
 
 GUILD_PAGES = ["Standings", "Raids", "Loot", "Auctions", "Characters"]
-OFFICER_PAGES = ["New raid night", "Missed ticks", "Claims", "Loot console", "Adjust points", "Decay"]
+OFFICER_PAGES = [
+    "New raid night",
+    "Missed ticks",
+    "Claims",
+    "Loot console",
+    "Adjust points",
+    "Decay",
+    "Events",
+    "Pools",
+    "Member roles",
+    "Guild settings",
+    "All officer pages",
+]
 
 
 def make_public(public: bool) -> None:

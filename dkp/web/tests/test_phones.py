@@ -125,6 +125,17 @@ PAGES: list[Visit] = [
     Visit("new raid", "raids:raid_new", (OFFICER,)),
     Visit("guild dump", "raids:guild_dump", (OFFICER,)),
     Visit("add a tick", lambda w: reverse("raids:tick_new", args=[w.guild.raid.pk]), (OFFICER,)),
+    Visit("claims queue", "web:claims", (OFFICER,)),
+    Visit(
+        "quick assign for a raid night", lambda w: reverse("web:quick_assign") + f"?raid={w.guild.raid.pk}", (OFFICER,)
+    ),
+    Visit("officer pages", "officer:index", (OFFICER,)),
+    Visit("events", "officer:events", (OFFICER,)),
+    Visit("edit an event", lambda w: reverse("officer:event_edit", args=[w.guild.event.pk]), (OFFICER,)),
+    Visit("pools", "officer:pools", (OFFICER,)),
+    Visit("edit a pool", lambda w: reverse("officer:pool_edit", args=[w.guild.pool.pk]), (OFFICER,)),
+    Visit("member roles", "officer:roles", (OFFICER,)),
+    Visit("guild settings", "officer:settings", (OFFICER,)),
     Visit(
         "tick preview after an upload",
         lambda w: reverse("raids:tick_new", args=[w.guild.raid.pk]),
