@@ -463,7 +463,9 @@ class GuildLedger(RuleBasedStateMachine):
     def note_award_reversed(self, distribution_id: int) -> None:
         award = self.awards[distribution_id]
         award.reversed = True
-        assert ItemBid.objects.get(auction_id=award.auction_id, user_id=award.user_id).status == BidStatus.LOST
+        assert (
+            ItemBid.objects.get(auction_id=award.auction_id, user_id=award.user_id).status == BidStatus.REFUNDED
+        )  # its price came back
         holders = [
             other for other in self.awards.values() if other.auction_id == award.auction_id and not other.reversed
         ]
