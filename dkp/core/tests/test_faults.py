@@ -25,7 +25,8 @@ from dkp.core import faults
 from dkp.core.models import GuildSettings
 from dkp.loot.models import ItemBid
 from dkp.loot.services import open_auction
-from dkp.points.models import EntryKind, PointEntry
+from dkp.points.models import EntryKind, PointAdjustment, PointEntry
+from dkp.points.services import adjust_points
 from dkp.testing.personas import Guild
 from dkp.testing.simcord_world import World, in_discord
 
@@ -265,3 +266,24 @@ def test_a_connection_lost_halfway_through_a_write_leaves_nothing_of_it(guild: G
     assert BUSY in page.text
     connection.close()
     assert (gwen_balance(guild), PointEntry.objects.count()) == before
+
+
+def test_an_api_read_whose_connection_dropped_inside_the_view_is_run_again(guild: Guild) -> None:
+    """Dropped at the list's own query, deep in the API view: DRF hands it up and the read runs again."""
+    only_on("postgresql")
+    adjust_points(user=guild.good_member, pool=guild.pool, amount=-15, reason="Left early", actor=guild.officer)
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(user=guild.officer)
+    killed: list[int] = []
+
+    def kill_at_the_list(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not killed and sql.startswith("SELECT") and PointAdjustment._meta.db_table in sql:
+            killed.append(connection.connection.info.backend_pid)
+            _terminate(killed[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(kill_at_the_list):
+        answer = api.get("/api/v1/adjustments/")
+    assert killed
+    assert answer.status_code == 200
+    assert [row["reason"] for row in answer.json()["results"]] == ["Left early"]
