@@ -11,18 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib import admin
+from django.http import HttpRequest
 
 from dkp.accounts.keys import set_role_group
 from dkp.accounts.models import ApiKey, User
-from dkp.core.admin import NoDeleteAdmin, acting_officer
-from dkp.core.errors import GuildError
+from dkp.core.admin import NoDeleteAdmin, SavedThroughServiceAdmin, acting_officer
 from dkp.core.roles import RoleGroup
 
 
 @admin.register(User)
-class UserAdmin(NoDeleteAdmin):
+class UserAdmin(SavedThroughServiceAdmin):
     list_display = (
         "username",
         "display_name",
@@ -97,19 +96,6 @@ class UserAdmin(NoDeleteAdmin):
         # The rest of the form is saved over the row: carry what the service wrote.
         obj.role_group, obj.role_group_changed_at = saved.role_group, saved.role_group_changed_at
         super().save_model(request, obj, form, True)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except GuildError as error:  # set_role_group refused; its transaction and the admin's rolled back
-            messages.error(request, f"Nothing was saved: {error.message}")
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(ApiKey)

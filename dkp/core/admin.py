@@ -123,6 +123,23 @@ class NoDeleteAdmin(admin.ModelAdmin):
         return False
 
 
+class SavedThroughServiceAdmin(NoDeleteAdmin):
+    """A change form whose save calls a service: a refusal comes back as a message on the form, not a 500."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except GuildError as error:  # the service refused; its transaction and the admin's rolled back
+            messages.error(request, f"Nothing was saved: {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class ReadOnlyAdmin(NoDeleteAdmin):
     """The ledger, audit trails and rows only services write: the change page opens as a record.
 
@@ -164,7 +181,7 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(GuildSettings)
-class GuildSettingsAdmin(NoDeleteAdmin):
+class GuildSettingsAdmin(SavedThroughServiceAdmin):
     """One row of settings; there is nothing to filter or search."""
 
     list_display = (
@@ -195,19 +212,6 @@ class GuildSettingsAdmin(NoDeleteAdmin):
             return
         changes = {field: form.cleaned_data[field] for field in form.changed_data if field in SETTINGS_FIELDS}
         adopt(obj, update_guild_settings(actor=acting_officer(request), **changes))
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except GuildError as error:  # the service refused; its transaction and the admin's rolled back
-            messages.error(request, f"Nothing was saved: {error.message}")
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(AuditEntry)

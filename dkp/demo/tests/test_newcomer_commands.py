@@ -8,7 +8,6 @@ could lead elsewhere (a ``.env``'s database or broker) set empty, which the sett
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -116,7 +115,6 @@ def test_migrate_then_load_demo_work_first_on_a_fresh_clone_and_the_procfile_ser
                 web.wait(timeout=10)
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="no make on PATH")
 def test_make_run_hands_its_port_to_the_web_process_and_the_address_it_prints() -> None:
     dry_run = subprocess.run(
         ["make", "-n", "run", "PORT=8100"],

@@ -174,6 +174,16 @@ def close_due_auctions(*, now: dt.datetime | None = None) -> int:
     return closed
 
 
+def auction_of_award(distribution_id: int, *, direct: str) -> int:
+    """The id of the auction an award came from; 404 for no such award, 409 (saying ``direct``) for a direct one."""
+    found = LootDistribution.objects.filter(pk=distribution_id).values_list("auction_id", flat=True).first()
+    if found is None and not LootDistribution.objects.filter(pk=distribution_id).exists():
+        raise NotFound(f"There is no loot award {distribution_id}.", code="loot_not_found")
+    if found is None:
+        raise Conflict(direct, code="direct_award")
+    return found
+
+
 @transaction.atomic
 def reaward_next(*, distribution_id: int, actor: User, reason: str) -> LootDistribution | None:
     """Officers only: reverse this award (refund) and give the copy to the next bidder in the ranking.
@@ -185,14 +195,9 @@ def reaward_next(*, distribution_id: int, actor: User, reason: str) -> LootDistr
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Say why the loot goes to someone else.", code="reason_required")
-    found = LootDistribution.objects.filter(pk=distribution_id).values_list("auction_id", flat=True).first()
-    if found is None and not LootDistribution.objects.filter(pk=distribution_id).exists():
-        raise NotFound(f"There is no loot award {distribution_id}.", code="loot_not_found")
-    if found is None:
-        raise Conflict(
-            "This was a direct award with no other bidders; reverse it and award the item by hand.",
-            code="direct_award",
-        )
+    found = auction_of_award(
+        distribution_id, direct="This was a direct award with no other bidders; reverse it and award the item by hand."
+    )
     auction = locked_auction(found)
     auction = Auction.objects.select_related("item", "pool", "raid").get(pk=auction.pk)
     distribution = LootDistribution.objects.select_for_update().get(pk=distribution_id)

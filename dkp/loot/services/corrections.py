@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dkp.characters.models import Character
-from dkp.core.errors import Conflict, InvalidInput, NotFound
+from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.roles import Capability, require
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
 from dkp.loot.services.auctions import locked_auction, open_auction
@@ -23,6 +23,7 @@ from dkp.loot.services.awards import (
     copies_free,
     reverse_distribution_in_transaction,
 )
+from dkp.loot.services.closing import auction_of_award
 from dkp.loot.services.parsing import PRICE
 
 if TYPE_CHECKING:
@@ -37,14 +38,10 @@ def _taken_back(*, distribution_id: int, actor: User, reason: str) -> tuple[Auct
     reason = " ".join((reason or "").split())[:REASON_MAX]
     if not reason:
         raise InvalidInput("Say why the loot goes elsewhere; it is recorded with the change.", code="reason_required")
-    auction_id = LootDistribution.objects.filter(pk=distribution_id).values_list("auction_id", flat=True).first()
-    if auction_id is None and not LootDistribution.objects.filter(pk=distribution_id).exists():
-        raise NotFound(f"There is no loot award {distribution_id}.", code="loot_not_found")
-    if auction_id is None:
-        raise Conflict(
-            "This was a direct award, not an auction's: reverse it and award the item again under Direct awards.",
-            code="direct_award",
-        )
+    auction_id = auction_of_award(
+        distribution_id,
+        direct="This was a direct award, not an auction's: reverse it and award the item again under Direct awards.",
+    )
     locked_auction(auction_id)  # lock order: the auction row first
     auction = Auction.objects.select_related("item", "pool", "raid").get(pk=auction_id)
     distribution = LootDistribution.objects.select_for_update().get(pk=distribution_id)
