@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# A database fault that escapes every view (a middleware, the session) is still a 503, not a 500.
+handler500 = "dkp.core.faults.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "dkp.core.faults.FaultMiddleware",
     "dkp.core.middleware.GuildTimeZoneMiddleware",
     "dkp.core.middleware.GuildErrorMiddleware",
 ]
@@ -92,17 +93,28 @@ TEMPLATES = [
 ]
 
 
+# How long a SQLite writer waits for another's write lock before the request is answered 503
+# "The database is busy" (dkp.core.faults). Writes take milliseconds, so a few seconds is a long
+# queue; waiting longer only holds the person (and a worker) for nothing (docs/operations.md).
+SQLITE_BUSY_TIMEOUT_SECONDS = env.float("DKP_SQLITE_BUSY_TIMEOUT", default=5.0)
+# The Retry-After of that 503, and how often one kind of database fault is logged at most.
+DKP_FAULT_RETRY_AFTER = env.int("DKP_FAULT_RETRY_AFTER", default=5)
+DKP_FAULT_LOG_SECONDS = env.float("DKP_FAULT_LOG_SECONDS", default=60.0)
+
+
 def _database(url: str) -> dict:
     """One database from a URL; SQLite gets WAL, a busy timeout and IMMEDIATE transactions."""
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        busy_ms = round(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
             # instead of failing halfway with "database is locked".
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                f"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busy_ms}; "
+                "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
     else:

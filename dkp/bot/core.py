@@ -28,6 +28,7 @@ from django.db import close_old_connections, connection
 from dkp.accounts.models import User
 from dkp.accounts.role_sync import pull_member_roles
 from dkp.accounts.services import member_joined
+from dkp.core import faults
 from dkp.core.errors import Forbidden, GuildError
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,28 @@ async def say(
 
 @asynccontextmanager
 async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
-    """A ``GuildError`` raised inside becomes an ephemeral reply with its message."""
+    """A ``GuildError`` raised inside becomes an ephemeral reply with its message.
+
+    So does a fault of the database (``dkp.core.faults``), with the web's sentence: buttons and
+    modals answer through here, and a view's own error handler would leave "interaction failed".
+    """
     try:
         yield
     except GuildError as exc:
         await say(interaction, exc.message, ephemeral=True)
+    except Exception as exc:
+        if not await _answered_fault(interaction, exc):
+            raise
+
+
+async def _answered_fault(interaction: discord.Interaction, error: BaseException) -> bool:
+    """Tell the person the database is busy when ``error`` is a fault of it (logged once per episode)."""
+    fault = faults.classify(error)
+    if fault is None:
+        return False
+    faults.note(fault, error, door="bot")
+    await say(interaction, faults.DATABASE_BUSY, ephemeral=True)
+    return True
 
 
 class DkpTree(app_commands.CommandTree):
@@ -118,6 +136,8 @@ class DkpTree(app_commands.CommandTree):
         """Anything unexpected: logged for the operators, a plain apology for the person."""
         if isinstance(error, app_commands.CheckFailure):
             await say(interaction, str(error) or "You may not use this command.", ephemeral=True)
+            return
+        if await _answered_fault(interaction, getattr(error, "original", error)):
             return
         log.exception("Discord command failed", exc_info=error)
         try:

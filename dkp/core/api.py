@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from dkp.core import faults
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.numbers import PAGE_NUMBER, WholeNumber, record_id
 from dkp.core.roles import Capability, can
@@ -90,7 +91,21 @@ def _validation_text(fields: dict[str, list[str]]) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map every refusal to ``{"error": code, "detail": text}``; anything unexpected stays a 500."""
+    """Map every refusal to ``{"error": code, "detail": text}``; anything unexpected stays a 500.
+
+    A fault of the database (``dkp.core.faults``) is a 503 with ``Retry-After``, unless it is a read
+    that lost its connection: that goes up to ``FaultMiddleware``, which runs it again once.
+    """
+    fault = faults.classify(exc)
+    if fault is not None:
+        from rest_framework.views import set_rollback  # not at import time: see the module's docstring
+
+        set_rollback()
+        request = context.get("request")
+        if request is not None and faults.may_retry(request._request, fault):
+            return None
+        faults.note(fault, exc, door="api")
+        return faults.api_answer(fault)
     if isinstance(exc, GuildError | IntegrityError | Http404 | DjangoPermissionDenied | exceptions.APIException):
         from rest_framework.views import set_rollback  # not at import time: see the module's docstring
 

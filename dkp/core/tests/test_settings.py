@@ -94,7 +94,7 @@ def test_the_embedded_sqlite_database_writes_ahead_to_a_log(sqlite_file_connecti
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA busy_timeout")
-        assert cursor.fetchone()[0] == 20000
+        assert cursor.fetchone()[0] == 5000  # DKP_SQLITE_BUSY_TIMEOUT: a few seconds, then 503 (dkp.core.faults)
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
 
