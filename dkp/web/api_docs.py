@@ -10,7 +10,7 @@ blob: URL, so its page alone allows inline styles and blob: workers (scripts sta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -39,6 +40,10 @@ class DocsVisibility(BasePermission):
 
 class SchemaView(SpectacularAPIView):
     permission_classes = [DocsVisibility]
+
+    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
+        # Only an anonymous visitor is ever refused: 401, saying how to get in.
+        raise NotAuthenticated(DocsVisibility.message)
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
