@@ -1,7 +1,6 @@
 """The REST API: version 1 under /api/v1/, its OpenAPI schema and its docs (assets served locally)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from dkp.accounts.api_views import ApiKeyViewSet
 from dkp.characters.api import CharacterViewSet, ClaimRequestViewSet
@@ -13,6 +12,7 @@ from dkp.raids.api import EventViewSet, GuildDumpViewSet, RaidViewSet, TickViewS
 from dkp.raids.api_missed import MissedTickRequestViewSet
 from dkp.recruitment.api import ApplicationCommentViewSet, ApplicationQuestionViewSet, GuildApplicationViewSet
 from dkp.standings.api import MeLedgerView, MeView, PoolViewSet, UserViewSet
+from dkp.web.api_docs import RedocView, SchemaView, SwaggerView
 
 router = GuildRouter()
 router.register("users", UserViewSet, basename="user")
@@ -41,8 +41,9 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="api")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Public or for members only by the API_DOCS_PUBLIC setting (dkp/web/api_docs.py).
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -274,6 +277,35 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "dkp.core.models.RequestStatus",  # claims and missed ticks: pending, approved, denied
         "ApplicationStatusEnum": "dkp.recruitment.models.ApplicationStatus",
         "CommentVisibilityEnum": "dkp.recruitment.models.CommentVisibility",
+    },
+}
+
+# The API's schema and its docs (/api/schema/, /api/docs/, /api/redoc/): public to anonymous visitors
+# (the default, as before) or for signed-in members and API keys only (docs/operations.md).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
+
+# Security headers every environment sends (production adds HTTPS: config/settings/production.py).
+# Links out (the item database, Discord) carry no address of a page here.
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+
+# Content-Security-Policy (django-csp), in every environment so the tests and the browser tests run
+# under it. Every script and stylesheet is a file of our own; no inline <script>, <style>, style="…"
+# or on…="…" handler, no eval. The API docs widen style-src and worker-src for Redoc only
+# (dkp/web/api_docs.py). Decisions: docs/operations.md, "Security settings".
+_discord_oauth_origin = "/".join(DISCORD_OAUTH_BASE_URL.split("/")[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # Signing in posts to allauth, which sends the browser on to Discord's authorize page.
+        "form-action": [SELF, _discord_oauth_origin],
     },
 }
 
