@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import environ
 from django.apps import apps
@@ -38,6 +38,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import load_backend
+from django.utils.connection import ConnectionDoesNotExist
 
 from dkp.points.selectors import SummaryDifference, summary_differences
 
@@ -70,10 +71,13 @@ class CheckReport:
     row_counts: dict[str, int]
     differences: list[SummaryDifference]
     count_mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)  # table: (source, copy)
+    # Migrations of this code the database has not had (a backup from an older version): the
+    # reconcile waits for ``migrate``, as the ledger's tables may not have this code's columns yet.
+    pending_migrations: int = 0
 
     @property
     def clean(self) -> bool:
-        return not self.differences and not self.count_mismatches
+        return not self.differences and not self.count_mismatches and not self.pending_migrations
 
 
 # --- where backups go -------------------------------------------------------------------------
@@ -330,7 +334,10 @@ def _restore_postgresql(path: Path, connection: BaseDatabaseWrapper) -> None:
         )
         assert process.stdin is not None  # stdin=PIPE above; narrows the type
         with contextlib.suppress(BrokenPipeError):  # psql stopped at an error; its message says which
-            _copy_and_close(packed, process.stdin)
+            try:
+                shutil.copyfileobj(packed, process.stdin, _CHUNK)
+            finally:
+                process.stdin.close()
         returncode = process.wait()
         if returncode:
             errors.seek(0)
@@ -338,13 +345,6 @@ def _restore_postgresql(path: Path, connection: BaseDatabaseWrapper) -> None:
                 f"psql could not restore {path.name} (exit {returncode}); nothing was kept: "
                 f"{errors.read().decode(errors='replace').strip()}"
             )
-
-
-def _copy_and_close(source: IO[bytes], sink: IO[bytes]) -> None:
-    try:
-        shutil.copyfileobj(source, sink, _CHUNK)
-    finally:
-        sink.close()
 
 
 # --- checking a database ----------------------------------------------------------------------
@@ -365,6 +365,9 @@ def check_database(using: str = DEFAULT_DB_ALIAS, *, expected_counts: dict[str, 
     """The reconcile of every points summary against the ledger, and the rows per table (compared
     with ``expected_counts`` when given)."""
     counts = row_counts(using)
+    pending = len(_unapplied_migrations(using))
+    if pending:
+        return CheckReport(row_counts=counts, differences=[], pending_migrations=pending)
     mismatches = {}
     if expected_counts is not None:
         for table in sorted(set(counts) | set(expected_counts)):
@@ -383,7 +386,8 @@ def temporary_database(url_or_settings: str | dict[str, Any], *, alias: str = "o
     The connection is made for this thread only and is not added to ``settings.DATABASES``: nothing
     else in the process (another thread, a test's database isolation) sees it.
     """
-    if alias in connections or hasattr(connections._connections, alias):
+    with contextlib.suppress(ConnectionDoesNotExist):
+        connections[alias]  # the look-up itself is the test: is the alias taken?
         raise BackupError(f"The database alias {alias} is already in use.")
     config = environ.Env.db_url_config(url_or_settings) if isinstance(url_or_settings, str) else dict(url_or_settings)
     if config.get("ENGINE") == "django.db.backends.sqlite3":
@@ -443,9 +447,13 @@ def copy_database(*, to: str, source: str = DEFAULT_DB_ALIAS) -> CheckReport:
         return report
 
 
-def _require_migrated(using: str) -> None:
+def _unapplied_migrations(using: str) -> list[Any]:
     executor = MigrationExecutor(connections[using])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def _require_migrated(using: str) -> None:
+    plan = _unapplied_migrations(using)
     if plan:
         raise BackupError(
             f"{_describe(connections[using]).capitalize()} has {len(plan)} migrations this code has not applied "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
+import sqlite3
 import threading
 import time
 import uuid
@@ -220,6 +221,29 @@ def test_restore_exits_non_zero_when_the_restored_points_do_not_reconcile(guild:
             call_command("restore", str(result.path), database=alias, stdout=out)
 
         assert "gwen in Main: balance is 1000 in the summary but 90 in the ledger" in out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the test edits a SQLite backup file with sqlite3")
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_from_an_older_version_is_restored_and_asks_for_migrate(guild: Guild, tmp_path: Path) -> None:
+    result = backup_database(directory=tmp_path)
+    # As if the backup were taken before the newest points migration.
+    unpacked = tmp_path / "older.sqlite3"
+    unpacked.write_bytes(gzip.decompress(result.path.read_bytes()))
+    with contextlib.closing(sqlite3.connect(unpacked)) as older, older:
+        older.execute(
+            "DELETE FROM django_migrations WHERE id = (SELECT max(id) FROM django_migrations WHERE app = 'points')"
+        )
+    result.path.write_bytes(gzip.compress(unpacked.read_bytes()))
+
+    with empty_database(tmp_path) as alias:
+        out = StringIO()
+        with pytest.raises(CommandError, match="Restored, but not checked yet"):
+            call_command("restore", str(result.path), database=alias, stdout=out)
+
+        assert "1 migrations behind this code" in out.getvalue()
+        assert "run manage.py migrate, then manage.py reconcile_points" in out.getvalue()
+        assert balances(alias) == balances()  # every row is there, waiting for migrate
 
 
 def test_a_missing_pg_dump_is_named_with_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

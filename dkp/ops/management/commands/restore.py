@@ -19,7 +19,14 @@ def write_report(command: BaseCommand, report: CheckReport) -> None:
         command.stdout.write(command.style.ERROR(f"{table}: {want:,} rows in the source but {have:,} in the copy"))
     for difference in report.differences:
         command.stdout.write(command.style.ERROR(str(difference)))
-    if not report.differences:
+    if report.pending_migrations:
+        command.stdout.write(
+            command.style.WARNING(
+                f"The database is {report.pending_migrations} migrations behind this code (a backup from an older "
+                "version): run manage.py migrate, then manage.py reconcile_points."
+            )
+        )
+    elif not report.differences:
         command.stdout.write(command.style.SUCCESS("Every points summary matches the ledger."))
 
 
@@ -37,6 +44,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"Restored {file}."))
         write_report(self, report)
+        if report.pending_migrations:
+            raise CommandError("Restored, but not checked yet: migrate, then reconcile_points (above).")
         if not report.clean:
             raise CommandError(
                 f"The restored database has {len(report.differences)} differences between the points summaries "
