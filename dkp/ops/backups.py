@@ -143,7 +143,7 @@ def backup_database(
         else:
             _backup_postgresql(connection, partial)
         os.replace(partial, path)
-    except OSError as error:
+    except (OSError, sqlite3.Error) as error:
         raise BackupError(f"Could not write the backup {path} ({error}).") from error
     finally:
         partial.unlink(missing_ok=True)
@@ -271,12 +271,16 @@ def _describe(connection: BaseDatabaseWrapper) -> str:
     return f"the PostgreSQL database {name} on {host}"
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def require_empty(using: str) -> None:
     tables = existing_tables(using)
     if tables:
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
         raise BackupError(
-            f"{_describe(connections[using]).capitalize()} is not empty: it has {len(tables)} tables ({shown}). "
+            f"{_sentence(_describe(connections[using]))} is not empty: it has {len(tables)} tables ({shown}). "
             "Restore and copy write only into an empty database, so nothing was changed. Create a new database "
             "(or move the old file away), point DATABASE_URL at it and run the command again; do not run "
             "migrate on it first."
@@ -299,10 +303,13 @@ def restore_database(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> CheckRepor
             hint = "Restore it into an empty PostgreSQL database; set DATABASE_URL=postgres://… first."
         raise BackupError(f"{path.name} is a {engine} backup but {_describe(connection)} is {target}. {hint}")
     require_empty(using)
-    if engine == SQLITE:
-        _restore_sqlite(path, connection)
-    else:
-        _restore_postgresql(path, connection)
+    try:
+        if engine == SQLITE:
+            _restore_sqlite(path, connection)
+        else:
+            _restore_postgresql(path, connection)
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(f"Could not restore {path.name} into {_describe(connection)} ({error}).") from error
     return check_database(using)
 
 
@@ -413,7 +420,7 @@ def copy_database(*, to: str, source: str = DEFAULT_DB_ALIAS) -> CheckReport:
     The target gets this code's schema by ``migrate``; the rows migrate wrote there (content types,
     permissions) are replaced by the source's, so every id stays what it was. Rows go in with SQL, not
     model saves: no signals, no ``auto_now``, values exactly as read. The source is read inside one
-    transaction (on SQLite that holds its write lock, so the copy is one consistent state).
+    transaction (PostgreSQL: repeatable read), so the copy is one consistent state.
     """
     with temporary_database(to, alias="ops_copy_target") as target:
         source_connection, target_connection = connections[source], connections[target]
@@ -430,7 +437,11 @@ def copy_database(*, to: str, source: str = DEFAULT_DB_ALIAS) -> CheckReport:
             if model._meta.managed and not model._meta.proxy
         ]
         tables = [model._meta.db_table for model in models]
+        outermost = not source_connection.in_atomic_block
         with transaction.atomic(using=source), transaction.atomic(using=target):
+            if outermost and source_connection.vendor == "postgresql":
+                with source_connection.cursor() as cursor:  # one snapshot for every table read
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             target_connection.ops.execute_sql_flush(
                 target_connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
             )
@@ -456,7 +467,7 @@ def _require_migrated(using: str) -> None:
     plan = _unapplied_migrations(using)
     if plan:
         raise BackupError(
-            f"{_describe(connections[using]).capitalize()} has {len(plan)} migrations this code has not applied "
+            f"{_sentence(_describe(connections[using]))} has {len(plan)} migrations this code has not applied "
             "to it yet; run manage.py migrate on it first, so both databases have the same tables."
         )
 

@@ -185,6 +185,7 @@ def test_restore_into_a_database_that_is_not_empty_is_refused_and_changes_nothin
     with pytest.raises(CommandError) as refused:
         call_command("restore", str(result.path))
 
+    assert "The SQLite database" in str(refused.value) or "The PostgreSQL database" in str(refused.value)
     assert "is not empty" in str(refused.value)
     assert "nothing was changed" in str(refused.value)
     assert row_counts() == counts
