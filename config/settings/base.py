@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dkp.bot",
     "dkp.demo",
     "dkp.bench",
+    "dkp.ops",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,13 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Backups (manage.py backup, dkp/ops/backups.py, docs/operations.md): gzip files named by their UTC
+# time and engine; after each new one only the newest DKP_BACKUP_KEEP stay. Beat writes one nightly
+# unless DKP_BACKUP_NIGHTLY is off (a PostgreSQL host with backups of its own).
+DKP_BACKUP_DIR = Path(env.str("DKP_BACKUP_DIR", default="") or VAR_DIR / "backups")
+DKP_BACKUP_KEEP = env.int("DKP_BACKUP_KEEP", default=14)
+DKP_BACKUP_NIGHTLY = env.bool("DKP_BACKUP_NIGHTLY", default=True)
 CELERY_BEAT_SCHEDULE: dict = {
     # Attendance windows slide every day even when nobody raids, so percentages are recomputed nightly.
     "refresh-attendance-nightly": {
@@ -199,6 +207,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=30, hour="*/6"),
     },
 }
+if DKP_BACKUP_NIGHTLY:
+    # Last night's backup, after most raids end and before the attendance refresh and decay write.
+    CELERY_BEAT_SCHEDULE["backup-database-nightly"] = {
+        "task": "ops.backup_database",
+        "schedule": crontab(hour=8, minute=45),  # 03:45 in US Eastern
+    }
 
 DISCORD_CLIENT_ID = env.str("DISCORD_CLIENT_ID", default="")
 DISCORD_CLIENT_SECRET = env.str("DISCORD_CLIENT_SECRET", default="")

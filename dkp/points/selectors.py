@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -31,17 +32,19 @@ def user_ledger(*, user_id: int, pool: DkpPool | None = None) -> QuerySet[PointE
     return entries.order_by("-occurred_at", "-id")
 
 
-def ledger_totals() -> dict[tuple[int, int], dict[str, int]]:
+def ledger_totals(*, using: str = DEFAULT_DB_ALIAS) -> dict[tuple[int, int], dict[str, int]]:
     """Every (user, pool) summary as the ledger alone says it should be, aggregated in SQL.
 
     A reversal counts in the column of the entry it reverses; an adjustment feeds lifetime
-    earned when the original adjustment was a credit.
+    earned when the original adjustment was a credit. ``using`` names another database (a restored
+    backup or a copy being checked, dkp/ops/backups.py).
     """
     zero = Value(0, output_field=IntegerField())
     bucket = Coalesce(F("reverses__kind"), F("kind"))
     original = Coalesce(F("reverses__amount"), F("amount"))
     rows = (
-        PointEntry.objects.annotate(bucket=bucket, original=original)
+        PointEntry.objects.using(using)
+        .annotate(bucket=bucket, original=original)
         .values("user_id", "pool_id")
         .annotate(
             earned=Coalesce(Sum("amount", filter=Q(bucket=EntryKind.ATTENDANCE)), zero),
@@ -82,17 +85,21 @@ class SummaryDifference:
         )
 
 
-def summary_differences() -> list[SummaryDifference]:
+def summary_differences(*, using: str = DEFAULT_DB_ALIAS) -> list[SummaryDifference]:
     """Where a stored summary disagrees with its ledger (a missing summary counts as all zeros)."""
-    expected = ledger_totals()
-    stored = {(s.user_id, s.pool_id): s for s in UserPointsSummary.objects.select_related("user", "pool")}
+    expected = ledger_totals(using=using)
+    stored = {(s.user_id, s.pool_id): s for s in UserPointsSummary.objects.using(using).select_related("user", "pool")}
     names = {}
     missing_keys = set(expected) - set(stored)
     if missing_keys:
         from dkp.accounts.models import User
 
-        user_names = dict(User.objects.filter(pk__in={u for u, _ in missing_keys}).values_list("pk", "username"))
-        pool_names = dict(DkpPool.objects.filter(pk__in={p for _, p in missing_keys}).values_list("pk", "name"))
+        user_names = dict(
+            User.objects.using(using).filter(pk__in={u for u, _ in missing_keys}).values_list("pk", "username")
+        )
+        pool_names = dict(
+            DkpPool.objects.using(using).filter(pk__in={p for _, p in missing_keys}).values_list("pk", "name")
+        )
         names = {key: (user_names[key[0]], pool_names[key[1]]) for key in missing_keys}
     differences = []
     for key in sorted(set(expected) | set(stored)):
