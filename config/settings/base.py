@@ -274,7 +274,14 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
     },
     "PAGE_SIZE": 50,
+    # How many proxies stand before the app: the client address the throttles count is the one the
+    # nearest proxy saw (1 behind one nginx). Unset, DRF reads the whole X-Forwarded-For header.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
 }
+# Wrong API keys from one client address: this many within the window (seconds) answer 429 with
+# Retry-After until the window ends (``dkp.accounts.api.ApiKeyAuthentication``).
+API_KEY_FAILURES = env.int("API_KEY_FAILURES", default=10)
+API_KEY_FAILURE_WINDOW = env.int("API_KEY_FAILURE_WINDOW", default=15 * 60)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "EQ DKP API",

@@ -6,11 +6,16 @@ being defined, so it must not import views, generics or viewsets; the views are 
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, serializers
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from dkp.accounts import keys
 from dkp.accounts.models import ApiKey, User
@@ -29,14 +34,63 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         keyword, _, raw = header.partition(" ")
         if keyword.lower() != self.keyword.lower():
             return None
+        address = _client_address(request)
+        wait = _locked_out_for(address)
+        if wait:
+            raise exceptions.Throttled(
+                wait=wait,
+                detail=f"Too many wrong API keys from this address; try again in {wait} seconds.",
+            )
         try:
             key = keys.authenticate_key(raw.strip())
         except GuildError as refused:
+            _count_failure(address)
             raise exceptions.AuthenticationFailed(refused.message) from refused
         return key.owner, key
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+# --- Wrong keys, counted per client address --------------------------------------------------
+#
+# ``API_KEY_FAILURES`` wrong keys from one address within ``API_KEY_FAILURE_WINDOW`` seconds lock
+# that address out of key authentication until the window (counted from the first failure) ends;
+# every request with a key then answers 429 with ``Retry-After``. A right key is not counted, and
+# another address is not affected. The count lives in the project's cache (Redis in production).
+
+
+def _client_address(request: Request) -> str:
+    # DRF's own reading of the address (``NUM_PROXIES`` decides how much of X-Forwarded-For counts),
+    # the same one its anonymous throttle uses.
+    return BaseThrottle().get_ident(request) or "unknown"
+
+
+def _cache_keys(address: str) -> tuple[str, str]:
+    return f"dkp:api-key-failures:{address}", f"dkp:api-key-failures-since:{address}"
+
+
+def _locked_out_for(address: str) -> int:
+    """Seconds until this address may try a key again; 0 when it may now."""
+    count_key, since_key = _cache_keys(address)
+    found = cache.get_many([count_key, since_key])
+    if found.get(count_key, 0) < settings.API_KEY_FAILURES:
+        return 0
+    since = found.get(since_key, time.time())
+    return max(1, math.ceil(since + settings.API_KEY_FAILURE_WINDOW - time.time()))
+
+
+def _count_failure(address: str) -> None:
+    # ``add`` starts a window only when none is running and ``incr`` is atomic (in Redis too), so
+    # wrong keys sent in parallel are all counted.
+    count_key, since_key = _cache_keys(address)
+    window = settings.API_KEY_FAILURE_WINDOW
+    cache.add(since_key, time.time(), timeout=window)
+    cache.add(count_key, 0, timeout=window)
+    try:
+        cache.incr(count_key)
+    except ValueError:  # the window ended between add and incr: this failure starts the next one
+        cache.set(count_key, 1, timeout=window)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -196,6 +196,7 @@ class GuildSettingsAdmin(SavedThroughServiceAdmin):
         (None, {"fields": ("guild_name", "server_name", "time_zone")}),
         ("Visibility and recruitment", {"fields": ("standings_public", "vote_threshold_percent", "uses_trials")}),
         ("Auctions", {"fields": ("auction_minutes",)}),
+        ("Officers", {"fields": ("separation_of_duties",)}),
         (
             "Links and Discord",
             {"fields": ("item_link_template", "discord_announce_channel_id", "discord_auction_channel_id")},

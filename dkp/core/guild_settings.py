@@ -33,6 +33,7 @@ SETTINGS_FIELDS = (
     "discord_announce_channel_id",
     "discord_auction_channel_id",
     "auction_minutes",
+    "separation_of_duties",
 )
 
 VOTE_THRESHOLD = WholeNumber("The vote threshold", 0, 100, code="invalid_setting")
@@ -121,6 +122,14 @@ def _check(changes: dict[str, Any]) -> None:
     for field, rule in SETTINGS_NUMBERS.items():
         if field in changes:
             changes[field] = rule.parse(changes[field])
+    if "separation_of_duties" in changes:
+        choice = str(changes["separation_of_duties"]).strip().lower()
+        if choice not in GuildSettings.Separation.values:
+            raise InvalidInput(
+                f"Separation of duties is auto, on or off, not {changes['separation_of_duties']!r}.",
+                code="invalid_setting",
+            )
+        changes["separation_of_duties"] = choice
 
 
 @transaction.atomic

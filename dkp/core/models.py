@@ -86,6 +86,21 @@ class GuildSettings(models.Model):
         default=5, help_text="How long an auction stays open when the officer opening it doesn't say."
     )
 
+    class Separation(models.TextChoices):
+        AUTO = "auto", "Auto: on while the guild has two or more officers"
+        ON = "on", "On"
+        OFF = "off", "Off"
+
+    separation_of_duties = models.CharField(
+        max_length=4,
+        choices=Separation.choices,
+        default=Separation.AUTO,
+        help_text=(
+            "When on, an officer cannot approve their own claim or missed tick, assign themselves a "
+            "character or adjust their own points; another officer must."
+        ),
+    )
+
     class Meta:
         verbose_name = "guild settings"
         verbose_name_plural = "guild settings"

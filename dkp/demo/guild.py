@@ -465,7 +465,9 @@ class _DemoBuilder:
         ``adjust_points`` dates entries now; the demo moves its own rows back to the night they
         belong to, so balance charts read true.
         """
-        adjustment = adjust_points(user=user, pool=pool, amount=amount, reason=reason, actor=self.officer)
+        # Separation of duties (two or more officers): another officer adjusts the raid leader's own points.
+        actor = self.users["eluxa.sk"] if user.pk == self.officer.pk else self.officer
+        adjustment = adjust_points(user=user, pool=pool, amount=amount, reason=reason, actor=actor)
         PointAdjustment.objects.filter(pk=adjustment.pk).update(created_at=at)
         PointEntry.objects.filter(adjustment=adjustment).update(occurred_at=at)
 

@@ -40,6 +40,7 @@ RAID_DUMP_KIND = "RaidRoster"
 RAID_LEADER = "Raid Leader"
 GROUP_LEADER = "Group Leader"
 MAX_GROUP = 12  # a raid is at most 12 groups of 6
+MAX_RAID_SIZE = 72  # so a raid dump lists at most 72 characters, however many windows wrote it
 
 
 class RaidDumpFormat(enum.StrEnum):
@@ -86,7 +87,13 @@ def parse_raid_dump(data: str | bytes, *, file_name: str | None = None) -> RaidD
     """Read a raid dump from either client. Raises ``RaidDumpError`` only when the file is not a raid dump."""
     text = decode_dump(data, error=RaidDumpError, what="a raid dump")
     lines = dump_lines(text)
-    dump_format = _format_of(lines)
+    dump_format = _format_of(lines)  # a file of another kind is named as such first
+    if len(lines) > MAX_RAID_SIZE:
+        # Refused before the lines are read one by one: a raid cannot hold more, so this is not one raid's roster.
+        raise RaidDumpError(
+            f"The file lists {len(lines):,} characters; a raid holds at most {MAX_RAID_SIZE}.",
+            code="too_many_characters",
+        )
     rows: list[RaidDumpRow] = []
     problems: list[LineProblem] = []
     first_seen: dict[str, int] = {}

@@ -17,9 +17,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dkp.accounts.duties import require_another_officer
 from dkp.core.errors import Conflict, InvalidInput, NotFound
 from dkp.core.numbers import WholeNumber, record_id
 from dkp.core.roles import Capability, require
+from dkp.core.time import require_game_time
 from dkp.points.models import DkpPool, EntryKind, PointAdjustment, PointEntry, UserPointsSummary
 
 if TYPE_CHECKING:
@@ -90,6 +92,13 @@ class _Line:
     reverses: PointEntry | None = None
 
 
+def _entry_time(cause: Cause) -> dt.datetime:
+    """When an entry happened: the caller's time, once it is within the game's bounds, or now."""
+    if cause.occurred_at is None:
+        return timezone.now()
+    return require_game_time(cause.occurred_at, what="a ledger entry")
+
+
 def _post(line: _Line, *, actor: User | None, summary: UserPointsSummary) -> PointEntry:
     """Write one ledger entry and move its (locked) summary with it. Must run inside a transaction."""
     entry = PointEntry.objects.create(
@@ -98,7 +107,7 @@ def _post(line: _Line, *, actor: User | None, summary: UserPointsSummary) -> Poi
         amount=line.amount,
         kind=line.kind,
         character_name=line.character_name,
-        occurred_at=line.cause.occurred_at or timezone.now(),
+        occurred_at=_entry_time(line.cause),
         memo=line.cause.memo[:300],
         tick_id=line.cause.tick_id,
         loot_id=line.cause.loot_id,
@@ -137,6 +146,7 @@ def credit_attendance(
     amount = require_whole_points(amount, what="tick value", allow_negative=False)
     if not credits:
         return []
+    entry_time = _entry_time(cause)
     UserPointsSummary.objects.bulk_create(
         [UserPointsSummary(user_id=user_id, pool=pool) for user_id in credits], ignore_conflicts=True
     )
@@ -158,7 +168,7 @@ def credit_attendance(
             amount=amount,
             kind=EntryKind.ATTENDANCE,
             character_name=character_name,
-            occurred_at=cause.occurred_at or timezone.now(),
+            occurred_at=entry_time,
             memo=cause.memo[:300],
             tick_id=cause.tick_id,
             created_by=actor,
@@ -206,6 +216,7 @@ def adjust_points(*, user: User, pool: DkpPool, amount: int, reason: str, actor:
     """An officer's manual credit or debit, with a reason. May take a balance below zero."""
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
+    require_another_officer(actor=actor, subject=user, action="adjust your own points")
     amount = ADJUSTMENT.parse(amount)
     reason = (reason or "").strip()
     if not reason:

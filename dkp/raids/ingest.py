@@ -47,11 +47,11 @@ from dkp.characters.models import Character
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
-from dkp.core.time import guild_zone, local_to_utc
+from dkp.core.time import EQ_LAUNCH, FUTURE_MARGIN, guild_zone, local_to_utc
 from dkp.eqlog.dumps import ProblemCode, is_character_name
 from dkp.eqlog.errors import EqLogError
 from dkp.eqlog.log_lines import parse_who
-from dkp.eqlog.raid_dump import parse_raid_dump
+from dkp.eqlog.raid_dump import MAX_RAID_SIZE, parse_raid_dump
 from dkp.raids.models import Raid, RaidTick
 from dkp.raids.services import Attendee, other_day_warning, record_tick
 from dkp.raids.tasks import refresh_attendance_after_commit
@@ -62,9 +62,9 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 256 * 1024
 MAX_FILES = 8
 MAX_WHO_CHARS = 256 * 1024
+MAX_WHO_LINES = 500  # a raid zone's /who with the chat around it; thousands of lines are not one tick's
 MAX_HAND_NAMES = 200
 PREVIEW_MAX_AGE = 2 * 60 * 60  # seconds a preview may wait for its confirm
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # a player's clock a little ahead is not a tick in the future
 _SALT = "dkp.raids.tick-preview"
 
 
@@ -218,7 +218,16 @@ def _taken(file_names: Sequence[str], digests: Sequence[str]) -> list[Problem]:
 
 
 def _future(where: str, at: dt.datetime | None, now: dt.datetime) -> Problem | None:
-    if at is not None and at > now + FUTURE_TOLERANCE:
+    """A tick time in the future or before EverQuest's launch (``dkp.core.time``'s bounds), as a refusal."""
+    if at is not None and at < EQ_LAUNCH:
+        return Problem(
+            where,
+            None,
+            f"The tick time {at.year:04d}-{at:%m-%d %H:%M} UTC is before EverQuest's launch: a tick's time "
+            f"must be from {EQ_LAUNCH:%Y-%m-%d} to now; check the file name or the time given.",
+            "time_out_of_range",
+        )
+    if at is not None and at > now + FUTURE_MARGIN:
         local = at.astimezone(guild_zone())
         return Problem(
             where,
@@ -361,6 +370,12 @@ def _read_dumps(files: Sequence[tuple[str, bytes]]) -> _Reading:
     reading.digests = [f.digest for f in reading.files]
     if reading.files:
         reading.refusals.extend(_taken(read_names, reading.digests))
+    if len(reading.seen.rows) > MAX_RAID_SIZE:
+        reading.refuse(
+            ", ".join(read_names),
+            f"These dumps list {len(reading.seen.rows):,} different characters; a raid holds at most {MAX_RAID_SIZE}.",
+            "too_many_characters",
+        )
     times = [f.written_at for f in reading.files if f.written_at is not None]
     reading.occurred_at = min(times) if times else None
     reading.source_name = ", ".join(read_names)
@@ -412,6 +427,12 @@ def _read_who(text: str) -> _Reading:
     reading = _Reading(Source.WHO)
     if len(text) > MAX_WHO_CHARS:
         reading.refuse(where, f"Paste at most {MAX_WHO_CHARS // 1024} KiB of log.", "file_too_large")
+        text = ""
+    lines = text.count("\n") + 1 if text.strip() else 0
+    if lines > MAX_WHO_LINES:
+        reading.refuse(
+            where, f"The paste has {lines:,} lines; paste at most {MAX_WHO_LINES} lines of log.", "too_many_lines"
+        )
         text = ""
     if not text.strip() and not reading.refusals:
         reading.refuse(where, "Paste the /who lines from your log file.", "empty_file")

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dkp.accounts.duties import require_another_officer
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.models import RequestStatus
 from dkp.core.roles import Capability, can, require
@@ -101,6 +102,7 @@ def approve_missed_tick(*, request: MissedTickRequest, actor: User | None, reaso
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     request = _lock_pending(request)
+    require_another_officer(actor=actor, subject=request.user, action="approve your own missed tick")
     character = request.character
     if character.owner_id != request.user_id:
         raise Conflict(

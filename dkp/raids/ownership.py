@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from dkp.accounts.duties import require_another_officer
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus
 from dkp.characters.services import change_owner, lock_character, lock_pending_claim
 from dkp.core.errors import Conflict, InvalidInput
@@ -71,6 +72,7 @@ def approve_claim_crediting(
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     claim = lock_pending_claim(claim)
+    require_another_officer(actor=actor, subject=claim.requester, action="approve your own claim")
     character = lock_character(claim.character)
     given = Given(character=character, owner=claim.requester, credits=())
     if character.owner_id != claim.requester_id:
@@ -108,6 +110,8 @@ def assign_owners(*, owners: Sequence[tuple[Character, User]], actor: User, reas
                 f"{owner.name} is a {role} and may not hold characters; pick a guild member for {character.name}.",
                 code="owner_not_member",
             )
+    for character, owner in owners:
+        require_another_officer(actor=actor, subject=owner, action=f"assign {character.name} to yourself")
     given = []
     # Rows locked in one order, so two officers assigning overlapping batches cannot deadlock.
     for character, owner in sorted(owners, key=lambda pair: pair[0].pk):

@@ -16,7 +16,7 @@ from dkp.core.audit import field_changes, record_audit
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.numbers import WholeNumber
 from dkp.core.roles import Capability, require
-from dkp.core.time import guild_zone
+from dkp.core.time import guild_zone, require_game_time
 from dkp.points.models import DkpPool, EntryKind, PointEntry
 from dkp.points.services import reverse_entry_in_transaction
 from dkp.raids.credits import credit_tick
@@ -76,6 +76,7 @@ def create_raid(*, event: Event, starts_at: dt.datetime, note: str = "", actor: 
         )
     if timezone.is_naive(starts_at):
         raise InvalidInput("A raid's start needs a time zone.", code="invalid_time")
+    require_game_time(starts_at, what="a raid's start")
     return Raid.objects.create(event=event, starts_at=starts_at, note=note[:300], created_by=actor)
 
 
@@ -112,6 +113,7 @@ def record_tick(
     attendees = list(attendees)
     if not attendees:
         raise InvalidInput("A tick needs at least one character present.", code="empty_tick")
+    require_tick_time(occurred_at)
     seen: set[str] = set()
     for attendee in attendees:
         if attendee.eq_class not in EqClass.values:
@@ -151,11 +153,11 @@ def _require_value(value: object) -> int:
     return TICK_VALUE.parse(value)
 
 
-def _require_past(occurred_at: dt.datetime) -> None:
+def require_tick_time(occurred_at: dt.datetime) -> None:
+    """A tick happened between EverQuest's launch and now (``dkp.core.time.require_game_time``)."""
     if timezone.is_naive(occurred_at):
         raise InvalidInput("A tick's time needs a time zone.", code="invalid_time")
-    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        raise InvalidInput("A tick cannot be in the future.", code="future_tick")
+    require_game_time(occurred_at, what="a tick")
 
 
 def _reverse_credits(*, tick: RaidTick, user_ids: Iterable[int] | None, actor: User | None, reason: str) -> int:
@@ -202,7 +204,7 @@ def edit_tick(
         tick.value = value
         changed_credit = True
     if occurred_at is not None and occurred_at != tick.occurred_at:
-        _require_past(occurred_at)
+        require_tick_time(occurred_at)
         tick.occurred_at = occurred_at
         changed_credit = True
     if description is not None:

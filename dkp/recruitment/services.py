@@ -360,6 +360,11 @@ def cast_vote(*, application: GuildApplication, voter: User, choice: str) -> App
     if choice not in VoteChoice.values:
         raise InvalidInput(f"{choice!r} is not a vote; choose yes, no or abstain.", code="invalid_choice")
     application = _lock_application(application)
+    if application.applicant_id == voter.pk:
+        # Its own rule, not left to the attendance threshold that happens to stop most applicants.
+        raise Forbidden(
+            "You cannot vote on your own application; the guild's members decide it.", code="own_application"
+        )
     now = timezone.now()
     if application.status != ApplicationStatus.VOTING:
         raise Conflict(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dkp.core.errors import Conflict, InvalidInput
 from dkp.core.roles import Capability, require
+from dkp.core.time import require_game_time
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Item, ItemBid, LootDistribution
 from dkp.points.models import DkpPool, EntryKind, PointEntry
 from dkp.points.services import Cause, debit_loot, require_whole_points, reverse_entry_in_transaction
@@ -52,6 +53,8 @@ def award_loot_in_transaction(
     """
     if isinstance(price, bool) or not isinstance(price, int) or price < 0:
         raise InvalidInput(f"A price is a whole number of points, zero or more, not {price!r}.", code="invalid_amount")
+    if awarded_at is not None:
+        require_game_time(awarded_at, what="a loot award")
     distribution = LootDistribution.objects.create(
         auction=auction,
         raid=raid,

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dkp.accounts.duties import officer_count, separation_applies
 from dkp.core.errors import GuildError
 from dkp.core.guild_settings import SETTINGS_FIELDS, SETTINGS_FLAGS, update_guild_settings
 from dkp.core.models import GuildSettings
@@ -26,6 +27,8 @@ def guild_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {field: request.POST.get(field, "") for field in SETTINGS_FIELDS if field not in SETTINGS_FLAGS}
         form.update({flag: request.POST.get(flag) == "on" for flag in SETTINGS_FLAGS})
+        # A form from before the setting existed (an open tab) keeps the guild's choice.
+        form["separation_of_duties"] = request.POST.get("separation_of_duties", current.separation_of_duties)
         try:
             update_guild_settings(actor=actor, **form)
         except GuildError as refused:
@@ -42,5 +45,8 @@ def guild_settings(request: HttpRequest) -> HttpResponse:
         "help": help_texts,
         "error": error,
         "time_zones": sorted(zoneinfo.available_timezones()),
+        "separation_choices": GuildSettings.Separation.choices,
+        "separation_now": separation_applies(),
+        "officer_count": officer_count(),
     }
     return render(request, "officer/settings.html", context, status=status)
