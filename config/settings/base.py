@@ -275,8 +275,10 @@ REST_FRAMEWORK = {
     },
     "PAGE_SIZE": 50,
     # How many proxies stand before the app: the client address the throttles count is the one the
-    # nearest proxy saw (1 behind one nginx). Unset, DRF reads the whole X-Forwarded-For header.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    # nearest proxy saw (1 behind one Caddy or nginx). 0: the socket's address, because a client
+    # can write any X-Forwarded-For it likes and would otherwise pick a new address per guess.
+    # Production sets 1 (deploy/Caddyfile replaces the header with the address it saw).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 # Wrong API keys from one client address: this many within the window (seconds) answer 429 with
 # Retry-After until the window ends (``dkp.accounts.api.ApiKeyAuthentication``).

@@ -21,6 +21,9 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The throttles count the address the proxy saw: the last one in X-Forwarded-For behind one proxy.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env.int("API_NUM_PROXIES", default=1)}  # noqa: F405
+
 
 def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
     """The proxy's header that marks an HTTPS visit ("X-Forwarded-Proto") as Django names it."""

@@ -58,3 +58,14 @@ def test_the_lock_ends_with_the_window_and_right_keys_are_never_counted(guild: G
         assert [attacker.get(url).status_code for _ in range(4)] == [401, 401, 401, 429]
         clock.shift(61)
         assert attacker.get(url).status_code == 401  # a new window: counted afresh
+
+
+@override_settings(API_KEY_FAILURES=3, API_KEY_FAILURE_WINDOW=600)
+def test_a_new_forwarded_address_per_guess_does_not_escape_the_count(guild: Guild) -> None:
+    # Without a proxy the app counts the socket's address; a made-up X-Forwarded-For changes nothing.
+    url = reverse("api:me")
+    answers = []
+    for guess in range(5):
+        attacker = bearer(WRONG, "203.0.113.11")
+        answers.append(attacker.get(url, HTTP_X_FORWARDED_FOR=f"10.0.0.{guess}").status_code)
+    assert answers == [401, 401, 401, 429, 429]

@@ -119,3 +119,14 @@ def test_the_proxy_ssl_header_is_a_setting_read_as_django_names_it(tmp_path, hea
     result = production(tmp_path, "-c", code, SECURE_PROXY_SSL_HEADER=header)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(("set_to", "expected"), [(None, "1"), ("2", "2")])
+def test_production_throttles_count_the_address_the_nearest_proxy_saw(tmp_path, set_to, expected):
+    # deploy/Caddyfile replaces X-Forwarded-For with the address it saw, so behind one proxy the
+    # last entry is the client's; a guild with two proxies says so.
+    code = "import config.settings.production as s; print(s.REST_FRAMEWORK['NUM_PROXIES'])"
+    extra = {} if set_to is None else {"API_NUM_PROXIES": set_to}
+    result = production(tmp_path, "-c", code, **extra)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
