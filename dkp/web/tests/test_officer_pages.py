@@ -70,6 +70,7 @@ def settings_form(**changes: str | None) -> dict[str, str]:
         "discord_announce_channel_id": current.discord_announce_channel_id,
         "discord_auction_channel_id": current.discord_auction_channel_id,
         "auction_minutes": str(current.auction_minutes),
+        "separation_of_duties": current.separation_of_duties,
     }
     if current.standings_public:
         form["standings_public"] = "on"
