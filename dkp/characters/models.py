@@ -38,7 +38,8 @@ class CharacterTag(models.TextChoices):
 
 class Character(TimeStamped):
     name = models.CharField(max_length=15)
-    eq_class = models.CharField("class", max_length=16, choices=EqClass.choices)
+    # Empty only when history brought in from another tool did not say (dkp.switching).
+    eq_class = models.CharField("class", max_length=16, choices=EqClass.choices, blank=True)
     level = models.PositiveSmallIntegerField(default=1)
     race = models.CharField(max_length=20, blank=True)
     owner = models.ForeignKey(
@@ -58,7 +59,9 @@ class Character(TimeStamped):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="character_name_unique_ci"),
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=130), name="character_level_range"),
-            models.CheckConstraint(condition=models.Q(eq_class__in=EqClass.values), name="character_class_valid"),
+            models.CheckConstraint(
+                condition=models.Q(eq_class__in=[*EqClass.values, ""]), name="character_class_valid_or_unknown"
+            ),
             models.CheckConstraint(condition=models.Q(tag__in=CharacterTag.values), name="character_tag_valid"),
         ]
 

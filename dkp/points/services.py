@@ -9,7 +9,7 @@ transaction the primitives then join, and hand it ids to keep as references.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -209,6 +209,105 @@ def debit_loot(
         user_id=user.pk, pool_id=pool.pk, amount=-price, kind=EntryKind.LOOT, character_name=character_name, cause=cause
     )
     return _post(line, actor=actor, summary=summary)
+
+
+@dataclass(frozen=True)
+class PastEntry:
+    """One entry of history brought in from another tool, as it happened there.
+
+    ``kind`` is attendance (``cause.tick_id`` set, a credit), loot (``cause.loot_id`` set, a debit) or
+    adjustment; an adjustment also gets its ``PointAdjustment`` row with ``cause.memo`` as the reason.
+    """
+
+    user_id: int
+    pool_id: int
+    kind: str
+    amount: int
+    character_name: str
+    cause: Cause
+
+
+def _past_line(entry: PastEntry) -> None:
+    if entry.cause.occurred_at is None:
+        raise ValueError("a past entry keeps the time it happened")
+    if entry.kind == EntryKind.ATTENDANCE:
+        require_whole_points(entry.amount, what="tick value", allow_negative=False)
+        if entry.cause.tick_id is None:
+            raise ValueError("an attendance credit points at its tick")
+    elif entry.kind == EntryKind.LOOT:
+        require_whole_points(-entry.amount, what="price", allow_negative=False)
+        if entry.cause.loot_id is None:
+            raise ValueError("a loot charge points at its award")
+    elif entry.kind == EntryKind.ADJUSTMENT:
+        require_whole_points(entry.amount)
+    else:
+        raise ValueError(f"{entry.kind} entries are not brought in from other tools")
+
+
+def record_past_entries(*, entries: Sequence[PastEntry], actor: User | None) -> list[PointEntry]:
+    """Write history from another tool into the ledger in a fixed number of statements per batch.
+
+    The past is taken as it was: a loot price is not refused for the balance it found (the other tool
+    may have let a balance go below zero), and each entry keeps the time it happened. Every entry
+    moves its summary exactly as ``_post`` would. Joins the caller's transaction (the importer's).
+    """
+    if not entries:
+        return []
+    times = []
+    for entry in entries:
+        _past_line(entry)
+        times.append(_entry_time(entry.cause))
+    adjustments = PointAdjustment.objects.bulk_create(
+        [
+            PointAdjustment(
+                user_id=entry.user_id,
+                pool_id=entry.pool_id,
+                amount=entry.amount,
+                reason=entry.cause.memo[:300],
+                created_by=actor,
+            )
+            for entry in entries
+            if entry.kind == EntryKind.ADJUSTMENT
+        ],
+        batch_size=2000,
+    )
+    adjustment_ids = iter(adjustment.pk for adjustment in adjustments)
+    rows = [
+        PointEntry(
+            user_id=entry.user_id,
+            pool_id=entry.pool_id,
+            amount=entry.amount,
+            kind=entry.kind,
+            character_name=entry.character_name[:15],
+            occurred_at=occurred_at,
+            memo=entry.cause.memo[:300],
+            tick_id=entry.cause.tick_id,
+            loot_id=entry.cause.loot_id,
+            adjustment_id=next(adjustment_ids) if entry.kind == EntryKind.ADJUSTMENT else None,
+            created_by=actor,
+        )
+        for entry, occurred_at in zip(entries, times, strict=True)
+    ]
+    written = PointEntry.objects.bulk_create(rows, batch_size=2000)
+    moves: dict[tuple[int, int], UserPointsSummary] = {}
+    for entry in entries:
+        key = (entry.user_id, entry.pool_id)
+        summary = moves.setdefault(key, UserPointsSummary(user_id=entry.user_id, pool_id=entry.pool_id))
+        _apply_to_summary(summary, bucket=entry.kind, amount=entry.amount, original_amount=entry.amount)
+    UserPointsSummary.objects.bulk_create(
+        [UserPointsSummary(user_id=user_id, pool_id=pool_id) for user_id, pool_id in moves], ignore_conflicts=True
+    )
+    for (user_id, pool_id), move in sorted(moves.items()):
+        UserPointsSummary.objects.filter(user_id=user_id, pool_id=pool_id).update(
+            earned=F("earned") + move.earned,
+            spent=F("spent") + move.spent,
+            adjusted=F("adjusted") + move.adjusted,
+            decayed=F("decayed") + move.decayed,
+            balance=F("balance") + move.balance,
+            lifetime_earned=F("lifetime_earned") + move.lifetime_earned,
+            updated_at=timezone.now(),
+        )
+    return written
 
 
 @transaction.atomic

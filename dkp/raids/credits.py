@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dkp.points.models import PointEntry
-from dkp.points.services import Cause, credit_attendance
+from dkp.points.models import EntryKind, PointEntry
+from dkp.points.services import Cause, PastEntry, credit_attendance, locked_summary, record_past_entries
 from dkp.raids.models import RaidAttendance, RaidTick
 
 if TYPE_CHECKING:
@@ -28,8 +28,11 @@ def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
     """Credit everyone with a claimed character at the tick who has not been credited for it.
 
     A user with several characters there is credited once, under their alphabetically first one.
+    A tick worth nothing (attendance only, brought in from another tool) credits nobody.
     Joins the caller's transaction.
     """
+    if tick.value == 0:
+        return []
     first_character: dict[int, str] = {}
     present = RaidAttendance.objects.filter(tick=tick, user__isnull=False).order_by("character_name")
     for user_id, character_name in present.values_list("user_id", "character_name"):
@@ -40,7 +43,9 @@ def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
 
 
 def credit_user(*, user: User, tick: RaidTick, character_name: str, actor: User | None) -> PointEntry | None:
-    """Credit one user for one tick, unless they already hold a live credit for it."""
+    """Credit one user for one tick, unless they already hold a live credit for it (or it is worth nothing)."""
+    if tick.value == 0:
+        return None
     entries = credit_attendance(
         pool=tick.raid.event.pool,
         amount=tick.value,
@@ -55,7 +60,9 @@ def credit_pending_attendance(*, character: Character, actor: User | None) -> li
     """Give the owner the attendance the character earned while unclaimed, each tick once.
 
     Rows stay with whoever owned the character at the time; only rows with no user are taken.
-    The credit keeps the tick's own date. Joins the caller's transaction.
+    The credit keeps the tick's own date. A character brought in with years of history has
+    thousands of such rows, so they move in one UPDATE and their credits in one ledger call.
+    Joins the caller's transaction.
     """
     owner = character.owner
     if owner is None:
@@ -64,13 +71,36 @@ def credit_pending_attendance(*, character: Character, actor: User | None) -> li
         RaidAttendance.objects.select_for_update(of=("self",))
         .filter(character=character, user__isnull=True)
         .select_related("tick__raid__event__pool")
-        .order_by("tick__occurred_at")
+        .order_by("tick__occurred_at", "tick_id")
     )
-    entries = []
+    if not pending:
+        return []
+    RaidAttendance.objects.filter(pk__in=[row.pk for row in pending]).update(user=owner)
+    # The owner is taken into the locked summaries before the check, as credit_attendance does.
+    pools = {row.tick.raid.event.pool for row in pending}
+    for pool in sorted(pools, key=lambda pool: pool.pk):
+        locked_summary(user=owner, pool=pool)
+    credited = set(
+        PointEntry.objects.filter(
+            user=owner,
+            kind=EntryKind.ATTENDANCE,
+            reversed_by__isnull=True,
+            tick_id__in=[row.tick_id for row in pending],
+        ).values_list("tick_id", flat=True)
+    )
+    credits = []
     for row in pending:
-        row.user = owner
-        row.save(update_fields=["user"])
-        entry = credit_user(user=owner, tick=row.tick, character_name=row.character_name, actor=actor)
-        if entry is not None:
-            entries.append(entry)
-    return entries
+        if row.tick.value == 0 or row.tick_id in credited:
+            continue
+        credited.add(row.tick_id)
+        credits.append(
+            PastEntry(
+                user_id=owner.pk,
+                pool_id=row.tick.raid.event.pool_id,
+                kind=EntryKind.ATTENDANCE,
+                amount=row.tick.value,
+                character_name=row.character_name,
+                cause=tick_cause(row.tick),
+            )
+        )
+    return record_past_entries(entries=credits, actor=actor)

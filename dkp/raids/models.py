@@ -67,7 +67,9 @@ class RaidTick(TimeStamped):
 
     class Meta:
         ordering = ["occurred_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(value__gte=1), name="tick_value_positive")]
+        # A tick taken here credits at least 1 (raids.services.TICK_VALUE); 0 is a tick brought in from
+        # another tool that counted attendance without points (dkp.switching).
+        constraints = [models.CheckConstraint(condition=models.Q(value__gte=0), name="tick_value_not_negative")]
 
     def __str__(self) -> str:
         return f"{self.raid} — {self.description or f'{self.occurred_at:%H:%M}'}"

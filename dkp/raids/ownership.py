@@ -6,7 +6,7 @@ attendance are one transaction, so this sits above both characters and the ledge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,10 +38,33 @@ class Given:
         return sum(entry.amount for entry in self.credits)
 
 
+# What else waits for a character's owner, beyond its attendance: history brought in from another
+# tool (``dkp.switching``) registers here when its app loads, so ownership hands it over in the same
+# transaction without knowing it. A hook returns the ledger entries it wrote for the new owner.
+OwnerHook = Callable[[Character, "User", "User | None"], Sequence["PointEntry"]]
+_OWNER_HOOKS: list[OwnerHook] = []
+
+
+def register_owner_hook(hook: OwnerHook) -> None:
+    if hook not in _OWNER_HOOKS:
+        _OWNER_HOOKS.append(hook)
+
+
 def _give(*, character: Character, to_user: User, actor: User | None, reason: str) -> tuple[CharacterOwnership, Given]:
     ownership = change_owner(character=character, to_user=to_user, actor=actor, reason=reason)
     credits = credit_pending_attendance(character=character, actor=actor)
+    for hook in _OWNER_HOOKS:
+        credits.extend(hook(character, to_user, actor))
     return ownership, Given(character=character, owner=to_user, credits=tuple(credits))
+
+
+def give_unowned(*, character: Character, to_user: User, actor: User | None, reason: str) -> Given:
+    """Give a character that has no owner to a member, with everything waiting for it. Joins the
+    caller's transaction; the caller has checked who may do it (an import, an officer's batch)."""
+    locked = lock_character(character)
+    if locked.owner is not None:
+        raise Conflict(f"{locked.name} already belongs to {locked.owner.name}.", code="already_owned")
+    return _give(character=locked, to_user=to_user, actor=actor, reason=reason)[1]
 
 
 @transaction.atomic
