@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dkp.demo",
     "dkp.bench",
     "dkp.ops",
+    "dkp.switching",
 ]
 
 MIDDLEWARE = [
