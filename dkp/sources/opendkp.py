@@ -678,10 +678,11 @@ class _RaidReader:
             if character_key is None:
                 continue
             if character_key in attendees:
+                known = self.characters[character_key].name
                 self.problems.add(
                     where,
-                    f"{name} is listed twice at this tick; OpenDKP saves a tick's attendees once each, so it is "
-                    "credited once.",
+                    f"{known} is listed twice at this tick, the second time as {str(name).strip()!r}; OpenDKP saves a "
+                    f"tick's attendees once each, so {known} is credited once.",
                     "duplicate_attendance",
                 )
                 continue
