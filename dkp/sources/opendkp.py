@@ -11,6 +11,7 @@ next to the problem that explains it. ``docs/switching-opendkp.md`` gives every 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import re
@@ -429,10 +430,7 @@ def _loot(
         totals[str(character)] -= price
         kept.append((transaction, where, str(character), item, str(raid) if str(raid) in raids else None, price, raid))
 
-    # An item with no raid has no date in OpenDKP. Transaction ids grow as items are entered, so the
-    # item is dated with the raid of the item entered just before it (or after it, or the first raid).
-    by_transaction = sorted(kept, key=lambda entry: entry[0])
-    dated = [(entry[0], raids[entry[4]].starts_at) for entry in by_transaction if entry[4] is not None]
+    dated = sorted((entry[0], raids[entry[4]].starts_at) for entry in kept if entry[4] is not None)
     first_raid = min((raid.starts_at for raid in raids.values()), default=None)
     loot: list[SourceLoot] = []
     for transaction, where, character_key, item, raid_key, price, raid_id in kept:
@@ -448,9 +446,7 @@ def _loot(
         if raid_key is not None:
             occurred_at = raids[raid_key].starts_at
         else:
-            before = [moment for number, moment in dated if number < transaction]
-            after = [moment for number, moment in dated if number > transaction]
-            moment = before[-1] if before else after[0] if after else first_raid
+            moment, how = _date_without_raid(transaction, dated, first_raid)
             what = f"{buyer}'s {name or 'item'} for {_amount(price)} DKP"
             raid_text = (
                 "in no raid (raid_id -1)" if raid_id == _NONE else f"in raid {raid_id}, which this guild does not have"
@@ -467,7 +463,7 @@ def _loot(
             problems.add(
                 where,
                 f"{what} is {raid_text}. OpenDKP still takes the DKP from the balance, so the item is kept, "
-                f"dated {occurred_at:%Y-%m-%d} like the item entered next to it.",
+                f"dated {occurred_at:%Y-%m-%d}, {how}.",
                 "item_without_raid",
             )
         loot.append(
@@ -483,6 +479,22 @@ def _loot(
             )
         )
     return loot
+
+
+def _date_without_raid(
+    transaction: int, dated: Sequence[tuple[int, dt.datetime]], first_raid: dt.datetime | None
+) -> tuple[dt.datetime | None, str]:
+    """A date for an item OpenDKP holds in no raid, and how it was found, for the problem's message.
+
+    Transaction ids grow as items are entered, so the item most likely went to its buyer at the raid
+    of the item entered just before it; failing that, just after it; failing that, the first raid.
+    """
+    place = bisect.bisect_left(dated, (transaction, dt.datetime.min.replace(tzinfo=dt.UTC)))
+    if place > 0:
+        return dated[place - 1][1], "the raid of the item entered just before it"
+    if place < len(dated):
+        return dated[place][1], "the raid of the item entered just after it"
+    return first_raid, "the guild's first raid"
 
 
 def _adjustments(

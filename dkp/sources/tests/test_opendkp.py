@@ -207,7 +207,7 @@ def test_every_damaged_row_is_a_problem_that_names_it(riders: SourceHistory) -> 
     assert "tick 7777" in messages["ticks_x_characters row 18 (id 18)"]
     assert messages["items_x_characters row 3 (transaction_id 503)"] == (
         "Oldtimer's Fungus Covered Scale Tunic for 5 DKP is in no raid (raid_id -1). OpenDKP still takes the DKP "
-        "from the balance, so the item is kept, dated 2019-03-01 like the item entered next to it."
+        "from the balance, so the item is kept, dated 2019-03-01, the raid of the item entered just before it."
     )
     assert "item 9999" in messages["items_x_characters row 6 (transaction_id 506)"]
     assert "adjustment of 3 DKP is for character 555" in messages["adjustments row 4 (id_adjustment 304)"]
@@ -398,3 +398,33 @@ def test_raid_json_that_is_not_a_raid_is_refused_and_a_bad_row_is_reported() -> 
     ]
     assert history.problems[0].message == "The tick's Value 'lots' is not a number; the tick is left out."
     assert [tick.key for tick in history.ticks] == ["9-tick-2"]
+
+
+def test_an_item_in_no_raid_before_any_dated_item_takes_the_next_ones_date_and_without_raids_is_left_out() -> None:
+    rows = guild_rows()
+    rows["items_x_characters"][0]["raid_id"] = -1  # transaction 501, entered before every dated item
+    history = read_opendkp(MemoryTables(rows), client_id=GUILD)
+    first = next(item for item in history.loot if item.key == "501")
+    assert (first.raid_key, first.occurred_at) == (None, MARCH_1)  # transaction 502's raid
+    messages = {problem.where: problem.message for problem in history.problems}
+    assert messages["items_x_characters row 1 (transaction_id 501)"].endswith(
+        "dated 2019-03-01, the raid of the item entered just after it."
+    )
+
+    rows["raids"] = [raid for raid in rows["raids"] if raid["clientId"] != GUILD]
+    history = read_opendkp(MemoryTables(rows), client_id=GUILD)
+    assert history.loot == []
+    undated = [problem for problem in history.problems if problem.code == "undated_item"]
+    assert [problem.where for problem in undated] == [
+        "items_x_characters row 1 (transaction_id 501)",
+        "items_x_characters row 2 (transaction_id 502)",
+        "items_x_characters row 3 (transaction_id 503)",
+        "items_x_characters row 4 (transaction_id 504)",
+        "items_x_characters row 6 (transaction_id 506)",
+    ]
+    assert undated[0].message == (
+        "Tankzor's Cloak of Flames for 12.5 DKP is in no raid (raid_id -1), and the guild has no raid to date it by. "
+        "OpenDKP still takes the DKP from the balance; the item is left out here."
+    )
+    # OpenDKP's balance still counts every item.
+    assert history.balances[("101", POOL_KEY)] == Decimal("2.5") * 3 + 10 - Decimal("12.5") - Decimal("0.5") + 10
