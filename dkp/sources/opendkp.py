@@ -662,7 +662,7 @@ class _RaidReader:
     def _character(self, name: object, where: str) -> str | None:
         text = str(name or "").strip()
         if not text:
-            self.problems.add(where, "A name is empty; it is left out.", "empty_name")
+            self.problems.add(where, "An attendee or buyer has no name; that entry is left out.", "empty_name")
             return None
         key = text.casefold()
         if key not in self.characters:
