@@ -118,7 +118,8 @@ def _is_ours(row: Row, client_id: str) -> bool:
 
 
 def _amount(value: Decimal) -> str:
-    return f"{value:f}"
+    """``5`` for 5.0 (a server's double), ``12.5``, ``0.1``: as an officer would write it."""
+    return f"{value.normalize():f}"
 
 
 def _check_name(name: str, where: str, problems: _Problems) -> None:
