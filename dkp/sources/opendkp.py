@@ -159,6 +159,7 @@ def read_opendkp(tables: Tables, *, client_id: str) -> SourceHistory:
     Raises ``SourceError`` ``unknown_client`` when the database has no characters and no raids of that
     client, naming the client ids it does have; a missing table or column raises as ``tables`` does.
     """
+    client_id = client_id.strip()
     problems = _Problems()
     client_names = _client_names(tables)
     character_rows, client_ids = _rows_of(tables, "characters", _CHARACTER_COLUMNS, client_id)

@@ -428,3 +428,13 @@ def test_an_item_in_no_raid_before_any_dated_item_takes_the_next_ones_date_and_w
     )
     # OpenDKP's balance still counts every item.
     assert history.balances[("101", POOL_KEY)] == Decimal("2.5") * 3 + 10 - Decimal("12.5") - Decimal("0.5") + 10
+
+
+def test_amounts_a_server_gives_as_doubles_read_the_same_and_are_written_as_an_officer_would() -> None:
+    rows = guild_rows()
+    rows["items_x_characters"][2]["dkp"] = 5.0  # as PyMySQL hands over a double
+    rows["ticks"][0]["value"] = 2.5
+    history = read_opendkp(MemoryTables(rows), client_id=" c0ffee01 ")
+    assert history.balances[("104", POOL_KEY)] == Decimal("-1.75")
+    tunic = next(problem for problem in history.problems if problem.code == "item_without_raid")
+    assert tunic.message.startswith("Oldtimer's Fungus Covered Scale Tunic for 5 DKP is in no raid")
