@@ -489,6 +489,7 @@ class _Reader:
                 continue
             name = (row["item_name"] or "").strip()
             label = f"The item {name!r}" if name else f"Item {item_id}"
+            within = f"the item {name!r}" if name else f"item {item_id}"
             if member_id not in self.members:
                 self._problem(row, f"{label} was bought by character {member_id}, who is not there.", "unknown_member")
                 continue
@@ -499,7 +500,7 @@ class _Reader:
                     "missing_value",
                 )
                 continue
-            price = self._amount(row, "item_value", what=label)
+            price = self._amount(row, "item_value", what=within)
             if price is None:
                 continue
             pools = self.itempool_pools.get(itempool_id, [])
@@ -565,7 +566,7 @@ class _Reader:
                     "missing_value",
                 )
                 continue
-            amount = self._amount(row, "adjustment_value", what=label)
+            amount = self._amount(row, "adjustment_value", what=f"adjustment {adjustment_id}")
             if amount is None:
                 continue
             # EQdkp Plus finds an adjustment's pools through its event; with no event it counts in none.
