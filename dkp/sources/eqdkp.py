@@ -276,15 +276,25 @@ class _Reader:
             ["member_id", "member_name", "member_status", "member_rank_id", "member_main_id", "profiledata"],
         ):
             member_id = self._id(row, "member_id")
-            if member_id is not None:
-                rows.append((row, member_id))
-                self.members.add(member_id)
-        classless: list[str] = []
-        for row, member_id in rows:
-            name = (row["member_name"] or "").strip()
-            if not name:
+            if member_id is None:
+                continue
+            if not (row["member_name"] or "").strip():
                 self._problem(row, f"Character {member_id} has no name, so it cannot come across.", "missing_value")
                 continue
+            rows.append((row, member_id))
+            self.members.add(member_id)
+        classless: list[str] = []
+        seen_names: dict[str, str] = {}
+        for row, member_id in rows:
+            name = (row["member_name"] or "").strip()
+            if name.casefold() in seen_names:
+                self._problem(
+                    row,
+                    f"Character {member_id} has the same name as character {seen_names[name.casefold()]}, {name}; "
+                    "both come across, and an officer decides which is which.",
+                    "duplicate_name",
+                )
+            seen_names.setdefault(name.casefold(), member_id)
             main_key = _canonical_id(row["member_main_id"])
             if main_key in (None, "0", member_id):
                 main_key = None  # EQdkp Plus: no main, or itself, makes a main

@@ -3,7 +3,8 @@
 ``DDL`` creates those tables in MySQL with the names, columns and types of EQdkp Plus's
 ``install/schemas/mysql_structure.sql`` (only the columns the reader reads, plus
 ``multidkp2event_no_attendance``, which it deliberately ignores); ``guild()`` holds the rows. Every value
-fits its column, so the lead can load the rows into a real MariaDB and dump them.
+fits its column (they load into MariaDB 10.11 in strict mode, and read back through PyMySQL give the
+same history), and rows are in primary-key order, so a dump's row numbers match these.
 
 The guild:
 
@@ -221,22 +222,22 @@ def rows() -> dict[str, list[dict[str, object]]]:
             {"event_id": 3, "event_name": "Guild Event", "event_value": 2.5},
             {"event_id": 4, "event_name": "Tradeskill Night", "event_value": 1},
         ],
+        # Rows in primary-key order, as a mysqldump writes them, so row numbers match a dump's.
         "multidkp": [
-            # Sorted by multidkp_sortid, not by id: Elemental is listed second although its id is 2.
+            {"multidkp_id": 1, "multidkp_name": "Planes of Power", "multidkp_desc": "", "multidkp_sortid": 1},
             {
                 "multidkp_id": 2,
                 "multidkp_name": "Elemental",
                 "multidkp_desc": "Plane of Time and after",
                 "multidkp_sortid": 2,
             },
-            {"multidkp_id": 1, "multidkp_name": "Planes of Power", "multidkp_desc": "", "multidkp_sortid": 1},
         ],
         "multidkp2event": [
             {"multidkp2event_multi_id": 1, "multidkp2event_event_id": 1, "multidkp2event_no_attendance": 0},
             {"multidkp2event_multi_id": 1, "multidkp2event_event_id": 3, "multidkp2event_no_attendance": 0},
+            {"multidkp2event_multi_id": 1, "multidkp2event_event_id": 99, "multidkp2event_no_attendance": 0},
             {"multidkp2event_multi_id": 2, "multidkp2event_event_id": 2, "multidkp2event_no_attendance": 0},
             {"multidkp2event_multi_id": 2, "multidkp2event_event_id": 3, "multidkp2event_no_attendance": 1},
-            {"multidkp2event_multi_id": 1, "multidkp2event_event_id": 99, "multidkp2event_no_attendance": 0},
             {"multidkp2event_multi_id": 7, "multidkp2event_event_id": 1, "multidkp2event_no_attendance": 0},
         ],
         "itempool": [

@@ -97,6 +97,14 @@ def test_pools_follow_eqdkp_plus_sort_order_and_an_event_in_two_pools_is_one_eve
     ]
 
 
+def test_pools_come_in_eqdkp_plus_sort_order_not_id_order() -> None:
+    data = rows()
+    data["multidkp"][0]["multidkp_sortid"] = 5  # Planes of Power after Elemental
+    history = read_eqdkp(MemoryTables({f"eqdkp_{table}": table_rows for table, table_rows in data.items()}))
+    assert [pool.name for pool in history.pools] == ["Elemental", "Planes of Power"]
+    assert [event.key for event in history.events if event.name == "Guild Event"] == ["3@2", "3@1"]
+
+
 def test_characters_keep_class_race_level_rank_status_and_twinks(history: SourceHistory) -> None:
     by_name = {character.name: character for character in history.characters}
     tank = by_name["Tanksalot"]
@@ -156,7 +164,7 @@ def test_adjustments_find_their_pool_through_their_event(history: SourceHistory)
 
 def test_every_row_that_cannot_come_across_as_it_stands_is_a_problem(history: SourceHistory) -> None:
     assert [(problem.where, problem.code) for problem in history.problems] == [
-        ("eqdkp_multidkp2event row 5 (multidkp2event_multi_id 1, multidkp2event_event_id 99)", "unknown_event"),
+        ("eqdkp_multidkp2event row 3 (multidkp2event_multi_id 1, multidkp2event_event_id 99)", "unknown_event"),
         ("eqdkp_multidkp2event row 6 (multidkp2event_multi_id 7, multidkp2event_event_id 1)", "unknown_pool"),
         ("eqdkp_members row 5 (member_id 5)", "bad_number"),
         ("eqdkp_members row 6 (member_id 6)", "unknown_member"),
@@ -209,7 +217,7 @@ def test_another_prefix_reads_the_same_guild() -> None:
     other = read_eqdkp(guild(prefix="eqdkp23_"), prefix="eqdkp23_")
     assert other.source_id == "eqdkp:guild.sql#eqdkp23_"
     assert other.balances == read_eqdkp(guild()).balances
-    assert other.problems[0].where.startswith("eqdkp23_multidkp2event row 5")
+    assert other.problems[0].where.startswith("eqdkp23_multidkp2event row 3")
 
 
 def test_a_wrong_prefix_says_which_was_tried_and_which_the_tables_suggest() -> None:
