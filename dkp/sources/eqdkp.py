@@ -290,7 +290,7 @@ class _Reader:
             if name.casefold() in seen_names:
                 self._problem(
                     row,
-                    f"Character {member_id} has the same name as character {seen_names[name.casefold()]}, {name}; "
+                    f"Character {member_id}, {name}, has the same name as character {seen_names[name.casefold()]}; "
                     "both come across, and an officer decides which is which.",
                     "duplicate_name",
                 )

@@ -287,3 +287,23 @@ def test_a_site_for_another_game_brings_no_classes() -> None:
             "characters come across without a class or race.",
         )
     ]
+
+
+def test_a_nameless_character_stays_behind_with_its_points_and_a_shared_name_is_reported() -> None:
+    data = rows()
+    data["members"][4]["member_name"] = ""  # Newbie
+    data["members"][7]["member_name"] = "tanksalot"  # Badjson
+    history = read_eqdkp(MemoryTables({f"eqdkp_{table}": table_rows for table, table_rows in data.items()}))
+    problems = {(problem.where, problem.code): problem.message for problem in history.problems}
+    assert problems[("eqdkp_members row 5 (member_id 5)", "missing_value")] == (
+        "Character 5 has no name, so it cannot come across."
+    )
+    assert problems[("eqdkp_members row 8 (member_id 8)", "duplicate_name")] == (
+        "Character 8, tanksalot, has the same name as character 1; "
+        "both come across, and an officer decides which is which."
+    )
+    assert NEWBIE not in {character.key for character in history.characters}
+    # Newbie's attendance of raid 3 now names a character that is not there, in both of its pools.
+    assert ("eqdkp_raid_attendees row 9 (raid_id 3, member_id 5)", "unknown_member") in problems
+    assert all(tick.attendee_keys.count(NEWBIE) == 0 for tick in history.ticks)
+    assert not any(key[0] == NEWBIE for key in history.balances)
