@@ -91,6 +91,7 @@ class CharacterLine:
     member: User | None  # whose points its history becomes at confirm; None: whoever claims its main
     how: str  # "owner", "mapped", "follows main", "waits for a claim"
     known: bool = False
+    source_balances: dict[str, Decimal] = field(default_factory=dict)  # pool key -> the source's balance
 
     @property
     def status(self) -> str:
@@ -340,11 +341,11 @@ class _Builder:
             if record is not None and record.object_id in by_id:
                 character: Character | None = by_id[record.object_id]
             elif not name or len(name) > NAME_LENGTH or not name.isalpha():
+                said = f"The name {name!r} cannot be" if name else "A character without a name cannot be"
                 self.skip(
                     where,
-                    f"{name!r} cannot be an EverQuest character's name here (letters only, at most "
-                    f"{NAME_LENGTH}); the character and its history are not taken. Rename it in the source "
-                    "and import again.",
+                    f"{said} an EverQuest character here (letters only, at most {NAME_LENGTH}); the character "
+                    "and its history are not taken. Name it in the source and import again.",
                     "bad_character_name",
                 )
                 continue
@@ -371,6 +372,9 @@ class _Builder:
                 known=record is not None,
             )
             self.lines[source.key] = line
+        for (character_key, pool_key), amount in self.history.balances.items():
+            if character_key in self.lines:
+                self.lines[character_key].source_balances[pool_key] = amount
         for line in self.lines.values():
             if line.main_key not in self.lines:
                 line.main_key = line.key  # its main was not taken: it stands alone
@@ -509,8 +513,8 @@ class _Builder:
             return None
         name = " ".join(item.item_name.split())
         if not name:
-            self.skip(where, "The item has no name; it is not taken.", "item_name_required")
-            return None
+            name = f"Unknown item {item.eq_item_id or item.key}"
+            self.skip(where, f"The item has no name; it is taken as {name!r}, price and all.", "item_name_missing")
         if item.price < 0 or item.price > MAX_ENTRY_POINTS:
             self.skip(
                 where, f"{name} for {points_text(item.price)} cannot be taken: a price is 0 or more.", "bad_price"

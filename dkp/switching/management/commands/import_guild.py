@@ -1,0 +1,122 @@
+"""Bring a guild's history in from another tool: preview by default, ``--confirm`` to write.
+
+import_guild opendkp.sql --client-id c0ffee01
+import_guild mysql://reader:secret@db.example/eqdkp --prefix eqdkp_ --map Tanksalot=gwen
+import_guild points.zip --confirm --officer olwen
+import_guild opendkp.sql --client-id c0ffee01 --confirm --accept-differences "boxed alts"
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from dkp.accounts.models import User
+from dkp.core.errors import GuildError
+from dkp.core.time import guild_zone
+from dkp.sources.history import SourceError
+from dkp.sources.opening import SourceKind, open_history
+from dkp.switching.plan import build_plan
+from dkp.switching.report import preview_text
+from dkp.switching.services import check_mapping, confirm_import
+
+
+class Command(BaseCommand):
+    help = "Preview a guild's history from OpenDKP, EQdkp Plus or a spreadsheet; --confirm imports it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "source",
+            help="A mysqldump file (.sql, .sql.gz), a mysql:// address, a folder or .zip of CSV files, or raid JSON.",
+        )
+        parser.add_argument("--from", dest="kind", choices=[kind.value for kind in SourceKind], help="What it is.")
+        parser.add_argument("--client-id", default="", help="OpenDKP: the guild's clientId.")
+        parser.add_argument("--prefix", default="", help="EQdkp Plus: the table prefix (found when there is one).")
+        parser.add_argument("--database", default="", help="A dump of several databases: the one to read.")
+        parser.add_argument("--zone", default="", help="CSV: the time zone of dates without one (the guild's).")
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="CHARACTER=USERNAME", help="Give a character to a member."
+        )
+        parser.add_argument("--map-file", help="A CSV file with columns character,username: many --map at once.")
+        parser.add_argument("--officer", default="", help="Username recorded as the officer who imported.")
+        parser.add_argument("--confirm", action="store_true", help="Write the import (without it: preview only).")
+        parser.add_argument(
+            "--accept-differences", default="", metavar="REASON", help="Import although balances differ; why."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            zone = ZoneInfo(options["zone"]) if options["zone"] else guild_zone()
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CommandError(f"There is no time zone {options['zone']!r}.") from None
+        officer = _user(options["officer"]) if options["officer"] else None
+        mapping = _mapping(options["map"], options["map_file"])
+        try:
+            check_mapping(mapping)
+            history = open_history(
+                options["source"],
+                kind=SourceKind(options["kind"]) if options["kind"] else None,
+                client_id=options["client_id"],
+                prefix=options["prefix"],
+                database=options["database"],
+                zone=zone,
+            )
+            self.stdout.write(preview_text(build_plan(history, mapping=mapping)))
+            if not options["confirm"]:
+                self.stdout.write("\nNothing was written. Run again with --confirm to import.")
+                return
+            run = confirm_import(
+                history=history, actor=officer, mapping=mapping, accept_differences=options["accept_differences"]
+            )
+        except SourceError as error:
+            raise CommandError(f"{error.message} ({error.code})") from None
+        except GuildError as error:
+            raise CommandError(f"{error.message} ({error.code})") from None
+        if run is None:
+            self.stdout.write("\nNothing new: an earlier import already brought all of it. Nothing was written.")
+            return
+        written = ", ".join(f"{count} {kind}" for kind, count in run.counts.items() if count)
+        self.stdout.write(self.style.SUCCESS(f"\nImported {history.label}: {written} (import {run.pk})."))
+
+
+def _user(username: str) -> User:
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        raise CommandError(f"There is no user {username!r}.")
+    return user
+
+
+def _mapping(pairs: list[str], map_file: str | None) -> dict[str, User]:
+    wanted: list[tuple[str, str, str]] = []
+    for pair in pairs:
+        character, sep, username = pair.partition("=")
+        if not sep or not character.strip() or not username.strip():
+            raise CommandError(f"--map {pair!r}: write it as CHARACTER=USERNAME.")
+        wanted.append((character.strip(), username.strip(), f"--map {pair}"))
+    if map_file:
+        path = Path(map_file)
+        if not path.is_file():
+            raise CommandError(f"{map_file}: no such file.")
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            fields = {name.strip().lower(): name for name in reader.fieldnames or []}
+            if "character" not in fields or "username" not in fields:
+                raise CommandError(f"{path.name}: the first row must name the columns character and username.")
+            for number, row in enumerate(reader, start=2):
+                character = (row[fields["character"]] or "").strip()
+                username = (row[fields["username"]] or "").strip()
+                if character and username:
+                    wanted.append((character, username, f"{path.name} line {number}"))
+    mapping: dict[str, User] = {}
+    for character, username, where in wanted:
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            raise CommandError(f"{where}: there is no user {username!r}.")
+        if character.lower() in mapping and mapping[character.lower()] != user:
+            raise CommandError(f"{where}: {character} is mapped to two members.")
+        mapping[character.lower()] = user
+    return mapping
