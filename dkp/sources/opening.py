@@ -23,7 +23,7 @@ from dkp.sources.tables import Tables
 
 class SourceKind(StrEnum):
     OPENDKP = "opendkp"
-    OPENDKP_RAID = "opendkp-raid"
+    OPENDKP_RAID = "json"  # OpenDKP raid JSON (EQ DKP's own export is JSON too: dkp.switching reads that)
     EQDKP = "eqdkp"
     CSV = "csv"
 

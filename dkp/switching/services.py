@@ -8,7 +8,7 @@ member at once; the rest waits (attendance as unclaimed attendance, loot and adj
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -87,6 +87,7 @@ def confirm_import(
     actor: User | None,
     mapping: Mapping[str, User] | None = None,
     accept_differences: str = "",
+    progress: Callable[[str], None] | None = None,
 ) -> ImportRun | None:
     """Write what ``build_plan`` says; None when an earlier import already brought everything.
 
@@ -129,7 +130,7 @@ def confirm_import(
         differences_accepted=reason[:300] if differences else "",
         created_by=actor,
     )
-    _Writer(plan, run, actor).write()
+    _Writer(plan, run, actor, progress or (lambda step: None)).write()
     record_audit(
         actor=actor,
         action="import.confirm",
@@ -141,7 +142,8 @@ def confirm_import(
 
 
 class _Writer:
-    def __init__(self, plan: Plan, run: ImportRun, actor: User | None) -> None:
+    def __init__(self, plan: Plan, run: ImportRun, actor: User | None, progress: Callable[[str], None]) -> None:
+        self.progress = progress
         self.plan = plan
         self.run = run
         self.actor = actor
@@ -158,11 +160,16 @@ class _Writer:
         )
 
     def write(self) -> None:
+        counts = self.plan.counts()["new"]
+        self.progress(f"pools, events and {counts['characters']} characters")
         self.write_pools_and_events()
         self.write_characters()
+        self.progress(f"{counts['raids']} raids, {counts['ticks']} ticks, {counts['attendance']} attendance rows")
         self.write_raids()
+        self.progress(f"{counts['loot']} loot, {counts['adjustments']} adjustments, {counts['roundings']} roundings")
         self.write_points()
         SourceRecord.objects.bulk_create(self.records, batch_size=2000)
+        self.progress("history to the members who own or were given its characters")
         self.hand_over()
 
     def write_pools_and_events(self) -> None:

@@ -1,14 +1,15 @@
-"""Bring a guild's history in from another tool: preview by default, ``--confirm`` to write.
+"""Bring a guild's history in from another tool: the preview, then the import (``--dry-run``: preview only).
 
-import_guild opendkp.sql --client-id c0ffee01
-import_guild mysql://reader:secret@db.example/eqdkp --prefix eqdkp_ --map Tanksalot=gwen
-import_guild points.zip --confirm --officer olwen
-import_guild opendkp.sql --client-id c0ffee01 --confirm --accept-differences "boxed alts"
+import_guild --from opendkp opendkp.sql --client-id c0ffee01 --dry-run
+import_guild mysql://reader:secret@db.example/eqdkp --prefix eqdkp_ --map Tanksalot=gwen --dry-run
+import_guild points.zip --officer olwen
+import_guild opendkp.sql --client-id c0ffee01 --accept-differences "boxed alts counted once"
 """
 
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +27,9 @@ from dkp.switching.services import check_mapping, confirm_import
 
 
 class Command(BaseCommand):
-    help = "Preview a guild's history from OpenDKP, EQdkp Plus or a spreadsheet; --confirm imports it."
+    help = (
+        "Preview a guild's history from OpenDKP, EQdkp Plus or a spreadsheet and import it (--dry-run: preview only)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -43,7 +46,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--map-file", help="A CSV file with columns character,username: many --map at once.")
         parser.add_argument("--officer", default="", help="Username recorded as the officer who imported.")
-        parser.add_argument("--confirm", action="store_true", help="Write the import (without it: preview only).")
+        parser.add_argument("--dry-run", action="store_true", help="Print the preview and write nothing.")
         parser.add_argument(
             "--accept-differences", default="", metavar="REASON", help="Import although balances differ; why."
         )
@@ -57,6 +60,7 @@ class Command(BaseCommand):
         mapping = _mapping(options["map"], options["map_file"])
         try:
             check_mapping(mapping)
+            self._step(f"reading {options['source']}")
             history = open_history(
                 options["source"],
                 kind=SourceKind(options["kind"]) if options["kind"] else None,
@@ -65,22 +69,47 @@ class Command(BaseCommand):
                 database=options["database"],
                 zone=zone,
             )
-            self.stdout.write(preview_text(build_plan(history, mapping=mapping)))
-            if not options["confirm"]:
-                self.stdout.write("\nNothing was written. Run again with --confirm to import.")
+            self._step("checking every row and balance")
+            plan = build_plan(history, mapping=mapping)
+            self._done()
+            self.stdout.write(preview_text(plan))
+            if options["dry_run"]:
+                self.stdout.write("\nNothing was written (--dry-run). Run again without it to import.")
                 return
+            self._step("importing: checking again")
             run = confirm_import(
-                history=history, actor=officer, mapping=mapping, accept_differences=options["accept_differences"]
+                history=history,
+                actor=officer,
+                mapping=mapping,
+                accept_differences=options["accept_differences"],
+                progress=lambda step: self._step(f"importing: {step}"),
             )
+            self._done()
         except SourceError as error:
+            self._done()
             raise CommandError(f"{error.message} ({error.code})") from None
         except GuildError as error:
+            self._done()
             raise CommandError(f"{error.message} ({error.code})") from None
         if run is None:
             self.stdout.write("\nNothing new: an earlier import already brought all of it. Nothing was written.")
             return
         written = ", ".join(f"{count} {kind}" for kind, count in run.counts.items() if count)
         self.stdout.write(self.style.SUCCESS(f"\nImported {history.label}: {written} (import {run.pk})."))
+
+    _started: float | None = None
+
+    def _step(self, what: str) -> None:
+        """Progress on standard error, so a big source shows it is moving and the preview stays clean."""
+        self._done()
+        self._started = time.monotonic()
+        self.stderr.write(f"  {what}...", ending="")
+        self.stderr.flush()
+
+    def _done(self) -> None:
+        if self._started is not None:
+            self.stderr.write(f" {time.monotonic() - self._started:.1f} s")
+            self._started = None
 
 
 def _user(username: str) -> User:
