@@ -290,19 +290,28 @@ def _rows(name: str, data: bytes, problems: list[SourceProblem]) -> Iterator[_Ro
         for number, values in enumerate(reader, start=2):
             if not any(value.strip() for value in values):
                 continue
+            if any(value.strip() for value in values[len(header) :]):
+                problems.append(
+                    SourceProblem(
+                        f"{name} line {number}",
+                        f"This row has more values than the header has columns ({len(header)}), so they cannot be "
+                        "told apart: is there a comma inside a number or a name without quotes? "
+                        "The row was left out.",
+                        "extra_values",
+                    )
+                )
+                continue
             cells: dict[str, str] = {}
-            for index, value in enumerate(values):
-                column = columns[index] if index < len(columns) else None
-                unnamed = index >= len(header) or not header[index].strip()
+            for column, heading, value in zip(columns, header, values, strict=False):
                 if column is not None:
                     cells[column] = _cell(value)
-                elif unnamed and value.strip() and not unnamed_reported:
+                elif not heading.strip() and value.strip() and not unnamed_reported:
                     unnamed_reported = True
                     problems.append(
                         SourceProblem(
                             f"{name} line {number}",
-                            "This row has values in a column the header does not name; "
-                            "they were left out (here and on any later row).",
+                            "This row has a value in a column whose header is empty; "
+                            "values under no name were left out (here and on any later row).",
                             "unnamed_column",
                         )
                     )
