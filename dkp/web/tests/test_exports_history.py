@@ -18,13 +18,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from dkp.accounts.models import User
 from dkp.core.models import GuildSettings
+from dkp.core.roles import RoleGroup
 from dkp.core.time import guild_zone
+from dkp.demo.guild import load_demo
 from dkp.loot.models import LootDistribution
 from dkp.loot.services import award_loot, item_named
 from dkp.loot.services.awards import reverse_distribution
 from dkp.points.models import DkpPool, UserPointsSummary
-from dkp.raids.models import Event, RaidTick
+from dkp.raids.models import Event, Raid, RaidTick
 from dkp.raids.services import Attendee, create_raid, record_tick
 from dkp.sources.spreadsheet import read_spreadsheet
 from dkp.testing.personas import Guild
@@ -210,3 +213,24 @@ def test_a_download_is_named_after_the_guild_and_the_day(history: Guild) -> None
         client.get(reverse("web:loot_csv"))["Content-Disposition"]
         == f'attachment; filename="ashen-vanguard-loot-{today}.csv"'
     )
+
+
+def test_the_demo_guilds_raids_and_loot_read_back_unchanged(db: None) -> None:
+    """Three months of raids in several pools, loot with and without a raid, reversals and odd names."""
+    load_demo()
+    officer = User.objects.filter(role_group=RoleGroup.OFFICER).first()
+    assert officer is not None
+    client = signed_in(officer)
+    raids, loot = body(client.get(reverse("web:raids_csv"))), body(client.get(reverse("web:loot_csv")))
+    back = read_spreadsheet({"raids.csv": raids, "loot.csv": loot}, zone=guild_zone(), label="demo")
+
+    assert {problem.code for problem in back.problems} == {"missing_file"}
+    held = RaidTick.objects.held()
+    assert len(back.ticks) == held.count() > 20
+    assert sorted((to_second(tick.occurred_at), tick.value, tick.attendance.count()) for tick in held) == sorted(
+        (tick.occurred_at, tick.value, len(tick.attendee_keys)) for tick in back.ticks
+    )
+    assert back.counts()["raids"] == Raid.objects.filter(ticks__in=held).distinct().count()
+    standing = LootDistribution.objects.filter(is_reversed=False)
+    assert sorted(standing.values_list("price", flat=True)) == sorted(item.price for item in back.loot)
+    assert len(back.loot) == standing.count() > 0
