@@ -194,7 +194,7 @@ def _text(name: str, data: bytes, problems: list[SourceProblem]) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        text = data.decode("cp1252")
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("cp1252")
     except UnicodeDecodeError as error:
         raise SourceError(
             "This file is neither UTF-8 nor Windows-1252 text: save it as “CSV UTF-8”.",

@@ -398,6 +398,14 @@ def test_windows_1252_is_read_and_said() -> None:
     assert history.adjustments[0].reason == "Zoë\N{RIGHT SINGLE QUOTATION MARK}s raid"
 
 
+def test_a_bom_before_windows_1252_text_is_not_part_of_the_first_column() -> None:
+    contents = guild()
+    contents["characters.csv"] = b"\xef\xbb\xbf" + "name,race\nGwendolyn,Ogre\nZoë,Erudite\n".encode("cp1252")
+    history = read(contents)
+    assert problems(history) == [("characters.csv", "windows_1252"), ("characters.csv line 3", "not_an_eq_name")]
+    assert {character.name: character.race for character in history.characters}["Gwendolyn"] == "Ogre"
+
+
 def test_an_excel_workbook_is_refused_with_what_to_do() -> None:
     with pytest.raises(SourceError, match="Excel workbook") as workbook:
         read(guild(loot="") | {"loot.csv": b"PK\x03\x04 rest of a workbook"})
