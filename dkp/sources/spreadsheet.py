@@ -72,6 +72,10 @@ _ALSO_NAMED = {"raids.csv": TICKS}
 # balances.csv is the only file a guild may leave out without being told.
 _EXPECTED = (CHARACTERS, TICKS, LOOT, ADJUSTMENTS)
 
+# Ten years of a large guild's attendance is about 25 MB of CSV; a .zip that unpacks to far more is
+# not a spreadsheet (or is built to fill the memory of whoever opens it).
+MAX_UNPACKED_BYTES = 1024 * 2**20
+
 # EverQuest opened in 1999; a year outside these is a typing slip, not a raid.
 FIRST_YEAR, LAST_YEAR = 1999, 2999
 
@@ -141,7 +145,15 @@ def _file_contents(files: Mapping[str, bytes] | Path, *, label: str) -> dict[str
         return {files.name: files.read_bytes()}
     try:
         with zipfile.ZipFile(files) as archive:
-            return {entry.filename: archive.read(entry) for entry in archive.infolist() if not entry.is_dir()}
+            entries = [entry for entry in archive.infolist() if not entry.is_dir()]
+            unpacked = sum(entry.file_size for entry in entries)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise SourceError(
+                    f"{label} unpacks to {unpacked // 2**20} MB, more than the {MAX_UNPACKED_BYTES // 2**20} MB "
+                    "a guild's spreadsheet comes to; is it the right file?",
+                    code="too_large",
+                )
+            return {entry.filename: archive.read(entry) for entry in entries}
     except (zipfile.BadZipFile, OSError) as error:
         raise SourceError(f"{label} is not a .zip file that can be opened ({error}).", code="not_a_zip") from error
 

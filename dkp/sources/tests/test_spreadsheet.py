@@ -474,3 +474,15 @@ def test_a_path_that_is_nothing_or_not_a_zip_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as not_zip:
         read(broken)
     assert not_zip.value.code == "not_a_zip"
+
+
+def test_a_zip_that_unpacks_to_far_more_than_a_spreadsheet_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dkp.sources.spreadsheet.MAX_UNPACKED_BYTES", 1000)
+    archive = tmp_path / "sheet.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("ticks.csv", TICKS + "Fear 1,2024-03-01 20:00,start,2.5,Gwendolyn,Main,Plane of Fear\n" * 50)
+    with pytest.raises(SourceError, match="is it the right file") as large:
+        read(archive)
+    assert large.value.code == "too_large"
