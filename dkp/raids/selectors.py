@@ -54,6 +54,15 @@ def raids_with_tick_counts() -> QuerySet[Raid]:
     )
 
 
+def attendance_history() -> QuerySet[RaidAttendance]:
+    """Everyone present at every tick: newest raid first, its ticks in time order, names alphabetical.
+
+    A deleted tick has lost its attendance, so it has no rows here, as on the raid pages."""
+    return RaidAttendance.objects.select_related("tick__raid__event__pool").order_by(
+        "-tick__raid__starts_at", "-tick__raid_id", "tick__occurred_at", "tick_id", "character_name", "pk"
+    )
+
+
 class _CountDistinct(Func):
     template = "COUNT(DISTINCT %(expressions)s)"
     output_field = IntegerField()

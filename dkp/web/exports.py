@@ -1,8 +1,11 @@
-"""CSV downloads of what the standings page and a member's ledger show, for a spreadsheet.
+"""CSV downloads of what the standings page and a member's ledger show, for a spreadsheet, and of the
+guild's raids and loot in the spreadsheet importer's own format, so a guild's history can go out and
+come back (``dkp.sources.spreadsheet``, ``docs/switching-spreadsheet.md``).
 
-Each download is the page's own rows under the page's own rules: the same visibility check, the same
-pool and filters, the same order. Rows are streamed from one database cursor, so a long ledger or a
-large guild is never held in memory whole.
+Each page's download is the page's own rows under the page's own rules: the same visibility check, the
+same pool and filters, the same order. The raids and loot downloads are the whole history, for
+officers. Rows are streamed from one database cursor, so a long ledger or a large guild is never held
+in memory whole.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ from dkp.accounts.models import User
 from dkp.core.fields import id_from_text
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
+from dkp.loot.models import LootDistribution
+from dkp.loot.selectors_items import loot_history
 from dkp.points.models import DkpPool, EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import user_ledger
+from dkp.raids.models import Raid, RaidAttendance, RaidTick
+from dkp.raids.selectors import attendance_history
 from dkp.standings.selectors import STANDINGS_ORDERINGS, standings_table
 
 # Rows fetched per round trip while streaming.
@@ -49,6 +56,10 @@ STANDINGS_HEADER = [
 ]
 
 LEDGER_HEADER = ["When", "Pool", "Kind", "Memo", "Character", "Points", "Entered by"]
+
+# The columns of the spreadsheet importer's ticks.csv and loot.csv (it ignores case and spaces).
+RAIDS_HEADER = ["Raid", "Date", "Tick", "Value", "Character", "Pool", "Event"]
+LOOT_HEADER = ["Date", "Character", "Item", "Price", "Pool", "Raid", "Item ID"]
 
 
 @dataclass(frozen=True)
@@ -189,4 +200,68 @@ def member_ledger_csv(request: HttpRequest, username: str) -> StreamingHttpRespo
         rows=_ledger_rows(entries.iterator(chunk_size=CHUNK_ROWS), timezone.get_current_timezone()),
         header=LEDGER_HEADER,
         filename=_filename(guild_name, person.username, "ledger", kind, day=timezone.localdate()),
+    )
+
+
+def _moment(value: dt.datetime, zone: dt.tzinfo) -> str:
+    """A time in the guild's zone with its offset, to the second, as the importer reads it back exactly."""
+    return timezone.localtime(value, zone).isoformat(sep=" ", timespec="seconds")
+
+
+def _raid_name(raid: Raid, zone: dt.tzinfo) -> str:
+    # The raid's number keeps two raids of one event on one day apart when the file is read back.
+    return f"{raid.event.name} {timezone.localtime(raid.starts_at, zone):%Y-%m-%d} #{raid.pk}"
+
+
+def _tick_name(tick: RaidTick) -> str:
+    return f"{tick.description} #{tick.pk}" if tick.description else f"#{tick.pk}"
+
+
+def _raids_rows(attendance: Iterable[RaidAttendance], zone: dt.tzinfo) -> Iterator[list[object]]:
+    for present in attendance:
+        tick = present.tick
+        yield [
+            _safe(_raid_name(tick.raid, zone)),
+            _moment(tick.occurred_at, zone),
+            _safe(_tick_name(tick)),
+            tick.value,
+            _safe(present.character_name),
+            _safe(tick.raid.event.pool.name),
+            _safe(tick.raid.event.name),
+        ]
+
+
+def raids_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every tick of every raid, one row per character present, in the importer's ticks.csv format."""
+    require(request.user, Capability.MANAGE_GUILD)
+    guild_name = GuildSettings.load().guild_name
+    return _csv_response(
+        rows=_raids_rows(attendance_history().iterator(chunk_size=CHUNK_ROWS), timezone.get_current_timezone()),
+        header=RAIDS_HEADER,
+        filename=_filename(guild_name, "raids", day=timezone.localdate()),
+    )
+
+
+def _loot_rows(loot: Iterable[LootDistribution], zone: dt.tzinfo) -> Iterator[list[object]]:
+    for award in loot:
+        yield [
+            _moment(award.awarded_at, zone),
+            _safe(award.character_name),
+            _safe(award.item.name),
+            award.price,
+            _safe(award.pool.name),
+            _safe(_raid_name(award.raid, zone)) if award.raid else "",
+            award.item.eq_item_id or "",
+        ]
+
+
+def loot_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every item awarded and not reversed, newest first, in the importer's loot.csv format."""
+    require(request.user, Capability.MANAGE_GUILD)
+    loot = loot_history().filter(is_reversed=False)
+    guild_name = GuildSettings.load().guild_name
+    return _csv_response(
+        rows=_loot_rows(loot.iterator(chunk_size=CHUNK_ROWS), timezone.get_current_timezone()),
+        header=LOOT_HEADER,
+        filename=_filename(guild_name, "loot", day=timezone.localdate()),
     )

@@ -121,6 +121,28 @@ def member_ledger_csv(guild: Guild, rows: int) -> tuple[str, str]:
     return reverse("web:member_ledger_csv", args=[member.username]), "bonus"
 
 
+def raids_csv(guild: Guild, rows: int) -> tuple[str, str]:
+    member = _members(guild, rows)[-1]
+    return reverse("web:raids_csv"), str(member.main_character)
+
+
+def loot_csv(guild: Guild, rows: int) -> tuple[str, str]:
+    member = _ledger_of(guild, rows)  # points enough for every award
+    name = ""
+    for _ in range(rows):
+        name = _name("Shiny ")
+        award_loot(
+            item=item_named(name),
+            pool=guild.pool,
+            winner=member,
+            character_name=str(member.main_character),
+            price=1,
+            actor=guild.officer,
+            raid=guild.raid,
+        )
+    return reverse("web:loot_csv"), name
+
+
 def api_user_ledger(guild: Guild, rows: int) -> tuple[str, str]:
     member = _ledger_of(guild, rows)
     return reverse("api:user-ledger", kwargs={"pk": member.pk}), "bonus"
@@ -486,6 +508,8 @@ PAGES = [
     ListCase(standings_csv, "web:standings_csv", 5),
     ListCase(member_page, "web:member", 15),
     ListCase(member_ledger_csv, "web:member_ledger_csv", 5),
+    ListCase(raids_csv, "web:raids_csv", 4),
+    ListCase(loot_csv, "web:loot_csv", 4),
     ListCase(characters, "web:characters", 7),
     ListCase(character_page, "web:character", 11),
     ListCase(claims_queue, "web:claims", 6),
