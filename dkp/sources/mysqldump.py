@@ -53,7 +53,7 @@ _TOKEN = re.compile(
 )
 
 # One value of a row, as mysqldump writes it.
-_VALUE = re.compile(
+_VALUE_PATTERN = (
     rb"""\s*+(?:"""
     rb"""(?P<string>'(?:[^'\\]++|\\[\s\S]|'')*+'|"(?:[^"\\]++|\\[\s\S]|"")*+")"""
     rb"""|_[A-Za-z0-9]++\s*+(?P<introduced>'(?:[^'\\]++|\\[\s\S]|'')*+')"""
@@ -62,9 +62,13 @@ _VALUE = re.compile(
     rb"""|[bB]'(?P<bits>[01]*+)'"""
     rb"""|(?P<number>[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?)(?![\w$])"""
     rb"""|(?P<word>TRUE|FALSE)(?![\w$])"""
-    rb""")\s*+""",
-    re.IGNORECASE,
+    rb""")\s*+"""
 )
+_VALUE = re.compile(_VALUE_PATTERN, re.IGNORECASE)
+# The same without its named groups, to cut a row into values in one call; and a whole row.
+_ONE_VALUE = re.compile(re.sub(rb"\(\?P<\w+>", b"(?:", _VALUE_PATTERN), re.IGNORECASE)
+_ROW = re.compile(rb"\s*+\((?:" + _ONE_VALUE.pattern + rb"(?:," + _ONE_VALUE.pattern + rb")*+)?\)\s*+", re.IGNORECASE)
+_NUMBER_STARTS = frozenset(bytes([c]) for c in b"0123456789-+.")
 _ESCAPE = {b"'": re.compile(rb"\\([\s\S])|''"), b'"': re.compile(rb'\\([\s\S])|""')}
 _ESCAPES = {
     b"0": b"\x00",
@@ -274,9 +278,11 @@ class MysqlDumpFile:
                     f"{', '.join(repr(c) for c in missing)}.",
                     code="unknown_columns",
                 )
+            line, counted_to = statement.line, _first_word_at(statement.text)
             for raw_values, row_at in _row_values(statement, values_at, table, self.label):
                 number += 1
-                line = statement.line + statement.text.count(b"\n", _first_word_at(statement.text), row_at)
+                line += statement.text.count(b"\n", counted_to, row_at)
+                counted_to = row_at
                 where = f"{table} row {number} (dump line {line})"
                 if len(raw_values) != len(order):
                     raise SourceError(
@@ -475,27 +481,29 @@ def _create_table_columns(text: bytes, after_name: int) -> list[str]:
 
 def _insert_columns(text: bytes, after_name: int) -> tuple[list[str] | None, int]:
     """The column list of an INSERT if it has one, and where the first row after VALUES starts."""
-    rest = text
     position = after_name
-    columns: list[str] | None = None
-    while position < len(rest):
-        match = _TOKEN.match(rest, position)
+    columns: list[str] = []
+    has_list = in_list = False
+    while position < len(text):
+        match = _TOKEN.match(text, position)
         if match is None:
             break
         position = match.end()
         kind, value = match.lastgroup, match.group()
         if kind == "space":
             continue
-        if value == b"(" and columns is None:
-            columns = []
-            continue
-        if columns is not None and kind == "name":
-            columns.append(value[1:-1].replace(b"``", b"`").decode("utf-8", errors="replace"))
-        elif columns is not None and kind == "word" and value.upper() not in {b"VALUES", b"VALUE"}:
-            columns.append(value.decode("utf-8", errors="replace"))
+        if in_list:
+            if value == b")":
+                in_list = False
+            elif kind == "name":
+                columns.append(value[1:-1].replace(b"``", b"`").decode("utf-8", errors="replace"))
+            elif kind == "word":
+                columns.append(value.decode("utf-8", errors="replace"))
+        elif value == b"(" and not has_list:
+            has_list = in_list = True
         elif kind == "word" and value.upper() in {b"VALUES", b"VALUE"}:
-            return columns, position
-    return columns, len(rest)
+            return (columns if has_list else None), position
+    return (columns if has_list else None), len(text)
 
 
 def _row_values(statement: _Statement, start: int, table: str, label: str) -> Iterator[tuple[list[bytes], int]]:
@@ -504,33 +512,13 @@ def _row_values(statement: _Statement, start: int, table: str, label: str) -> It
     position = start
     length = len(text)
     while True:
-        while position < length and text[position : position + 1].isspace():
-            position += 1
-        if position >= length:
-            return
-        row_at = position
-        if text[position : position + 1] != b"(":
-            raise _unreadable_row(statement, row_at, table, label)
-        position += 1
-        values: list[bytes] = []
-        while True:
-            match = _VALUE.match(text, position)
-            if match is None:
-                if not values and text[position : position + 1] == b")":
-                    position += 1
-                    break
-                raise _unreadable_row(statement, position, table, label)
-            values.append(match.group())
-            position = match.end()
-            separator = text[position : position + 1]
-            position += 1
-            if separator == b")":
-                break
-            if separator != b",":
-                raise _unreadable_row(statement, position - 1, table, label)
-        yield values, row_at
-        while position < length and text[position : position + 1].isspace():
-            position += 1
+        match = _ROW.match(text, position)
+        if match is None:
+            at = _first_word_at(text[position:]) + position
+            raise _unreadable_row(statement, at, table, label)
+        row_at = text.index(b"(", position)
+        yield _ONE_VALUE.findall(text, row_at + 1, match.end()), row_at
+        position = match.end()
         if position >= length:
             return
         if text[position : position + 1] != b",":
@@ -548,6 +536,14 @@ def _unreadable_row(statement: _Statement, at: int, table: str, label: str) -> S
 
 
 def _text(raw: bytes, where: str, column: str, problems: list[SourceProblem]) -> str | None:
+    # The common shapes first, without a second match: a plain number, NULL, a string with no escapes.
+    first = raw[:1]
+    if first in _NUMBER_STARTS and raw[1:2] not in (b"x", b"X"):
+        return raw.strip().decode("ascii")
+    if raw == b"NULL":
+        return None
+    if first == b"'" and raw[-1:] == b"'" and b"\\" not in raw and b"''" not in raw[1:-1]:
+        return _decoded(raw[1:-1], where, column, problems)
     match = _VALUE.fullmatch(raw)
     assert match is not None  # every raw value was cut out by this same pattern
     group = match.lastgroup
@@ -564,6 +560,10 @@ def _text(raw: bytes, where: str, column: str, problems: list[SourceProblem]) ->
     else:
         quoted = match.group(group or "string")
         data = _ESCAPE[quoted[:1]].sub(_unescape, quoted[1:-1])
+    return _decoded(data, where, column, problems)
+
+
+def _decoded(data: bytes, where: str, column: str, problems: list[SourceProblem]) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
