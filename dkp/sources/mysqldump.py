@@ -613,6 +613,8 @@ def _what_it_looks_like(head: bytes) -> str:
         return ""
     text = head.lstrip(b"\xef\xbb\xbf")
     first = _first_word_at(text)
+    while text[first : first + 1] == b";":  # an empty statement: a comment and its ; (mysqldump --compact)
+        first += 1 + _first_word_at(text[first + 1 :])
     tokens = _head(text[first:], limit=1)
     if tokens and tokens[0][0] == "word" and tokens[0][1].upper().decode("ascii") in _STATEMENT_WORDS:
         return ""
