@@ -18,7 +18,8 @@ import pymysql
 import pymysql.cursors
 from pymysql.constants import FIELD_TYPE
 
-from dkp.sources.history import SourceError, SourceProblem
+from dkp.sources.history import SourceError
+from dkp.sources.mysqldump import ProblemList, decode_text
 from dkp.sources.tables import Row, missing_table, unknown_columns
 
 # MySQL's error numbers for the refusals a person can fix.
@@ -132,29 +133,13 @@ def quote_name(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def decode_value(raw: bytes, where: str, column: str, problems: list[SourceProblem]) -> str:
-    """Text as UTF-8; bytes that are not UTF-8 are read as Latin-1 and said as a problem."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        problems.append(
-            SourceProblem(
-                where=where,
-                message=f"The {column!r} value is not UTF-8 text; it was read as Latin-1: {text!r}.",
-                code="not_utf8",
-            )
-        )
-        return text
-
-
 class LiveMysql:
     """Tables of one database on a running server. ``problems`` gathers values that were not UTF-8."""
 
     def __init__(self, address: MysqlAddress) -> None:
         self.address = address
         self.label = address.label
-        self.problems: list[SourceProblem] = []
+        self.problems = ProblemList()
         self._connection = connect(address)
         self._columns: dict[str, list[str]] = {}
 
@@ -209,7 +194,7 @@ class LiveMysql:
                         elif i in bit_columns:
                             values[column] = str(int.from_bytes(value, "big"))
                         else:
-                            values[column] = decode_value(value, where, column, self.problems)
+                            values[column] = decode_text(value, where, column, self.problems)
                     yield Row(where=where, values=values)
         finally:
             connection.close()

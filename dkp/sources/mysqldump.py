@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,10 +140,11 @@ class MysqlDumpFile:
         self.path = Path(path)
         self.label = self.path.name
         self.database = database
-        self.problems: list[SourceProblem] = []
+        self.problems = ProblemList()
         self._spans: dict[str, _TableSpan] | None = None
         self._chosen: str | None = None
         self._header_database: str | None = None
+        self._by_mysqldump = False
         self._check_looks_like_a_dump()
 
     # -- the Tables protocol
@@ -184,22 +186,43 @@ class MysqlDumpFile:
         with self._open() as stream:
             try:
                 head = stream.read(4096)
-            except (OSError, EOFError):
+            except EOFError:
+                raise SourceError(
+                    f"{self.label} is a gzip file that ends before its end: the file is cut short "
+                    "(a copy or download that did not finish?).",
+                    code="truncated_dump",
+                ) from None
+            except (OSError, zlib.error):
                 raise SourceError(
                     f"{self.label} looks like a gzip file, but it cannot be unpacked.", code="not_a_mysql_dump"
                 ) from None
+        # mysqldump's comments (on unless --skip-comments or --compact) start with a header and end with a
+        # closing line; a dump that has the first must have the last, or it was cut short.
+        self._by_mysqldump = re.search(rb"^-- (MySQL|MariaDB) dump ", head, re.MULTILINE) is not None
         named = re.search(rb"^-- Host: .*?Database: (\S+)", head, re.MULTILINE)
         self._header_database = named.group(1).decode("utf-8", errors="replace") if named else None
         looks_like = _what_it_looks_like(head)
         if looks_like:
             raise SourceError(f"{self.label} is not a MySQL dump: it looks like {looks_like}.", code="not_a_mysql_dump")
 
-    def _statements(self, *, offset: int = 0, line: int = 1, delimiter: bytes = b";") -> Iterator[_Statement]:
-        """The file's statements from ``offset`` (the start of line ``line``) on, without their delimiters."""
+    def _statements(
+        self, *, offset: int = 0, line: int = 1, delimiter: bytes = b";", ending: list[bytes] | None = None
+    ) -> Iterator[_Statement]:
+        """The file's statements from ``offset`` (the start of line ``line``) on, without their delimiters.
+
+        ``ending`` gets the file's last line that is not blank.
+        """
         with self._open() as stream:
-            if offset:
-                stream.seek(offset)
-            yield from _split(stream, self.label, offset, line, delimiter)
+            try:
+                if offset:
+                    stream.seek(offset)
+                yield from _split(stream, self.label, offset, line, delimiter, ending)
+            except (EOFError, OSError, zlib.error):
+                raise SourceError(
+                    f"{self.label} is a gzip file that ends before its end: the file is cut short "
+                    "(a copy or download that did not finish?).",
+                    code="truncated_dump",
+                ) from None
 
     def _index(self) -> dict[str, _TableSpan]:
         if self._spans is not None:
@@ -207,7 +230,8 @@ class MysqlDumpFile:
         databases: dict[str | None, dict[str, _TableSpan]] = {}
         order: list[str | None] = []
         current: str | None = None
-        for statement in self._statements():
+        ending: list[bytes] = []
+        for statement in self._statements(ending=ending):
             head = _head(statement.text)
             kind = _kind(head)
             if kind == "use":
@@ -235,6 +259,12 @@ class MysqlDumpFile:
                 span.columns = _create_table_columns(statement.text, after_name)
             elif kind == "insert" and not span.insert_columns:
                 span.insert_columns = _insert_columns(statement.text, after_name)[0] or []
+        if self._by_mysqldump and not (ending and ending[0].startswith(b"-- Dump completed")):
+            raise SourceError(
+                f"{self.label} stops without the line '-- Dump completed' that mysqldump writes last: the file is "
+                "cut short (a copy or download that did not finish?).",
+                code="truncated_dump",
+            )
         chosen: str | None
         if self.database is None:
             chosen = order[0] if order else None
@@ -300,14 +330,19 @@ class MysqlDumpFile:
 # -- cutting a file into statements
 
 
-def _split(stream: BinaryIO, label: str, offset: int, line_number: int, delimiter: bytes) -> Iterator[_Statement]:
+def _split(
+    stream: BinaryIO, label: str, offset: int, line_number: int, delimiter: bytes, ending: list[bytes] | None = None
+) -> Iterator[_Statement]:
     pieces = _pieces_pattern(delimiter)
     buffer = bytearray()
     scanned = 0  # buffer[:scanned] is whole pieces of the statement being read
     buffer_offset = offset  # where the buffer's first line begins in the file
     buffer_line = line_number
     line_offset = offset
+    last_line = b""
     for raw_line in stream:
+        if ending is not None and not raw_line.isspace():
+            last_line = raw_line
         line_offset_before = line_offset
         line_offset += len(raw_line)
         if (
@@ -351,6 +386,8 @@ def _split(stream: BinaryIO, label: str, offset: int, line_number: int, delimite
             # Another statement goes on after the delimiter, on the line just read.
             buffer_offset = line_offset_before
             buffer_line = line_number - 1
+    if ending is not None:
+        ending.append(last_line)
     rest = bytes(buffer)
     first = _first_word_at(rest)
     if first < len(rest):
@@ -535,7 +572,7 @@ def _unreadable_row(statement: _Statement, at: int, table: str, label: str) -> S
     )
 
 
-def _text(raw: bytes, where: str, column: str, problems: list[SourceProblem]) -> str | None:
+def _text(raw: bytes, where: str, column: str, problems: ProblemList) -> str | None:
     # The common shapes first, without a second match: a plain number, NULL, a string with no escapes.
     first = raw[:1]
     if first in _NUMBER_STARTS and raw[1:2] not in (b"x", b"X"):
@@ -563,18 +600,40 @@ def _text(raw: bytes, where: str, column: str, problems: list[SourceProblem]) ->
     return _decoded(data, where, column, problems)
 
 
-def _decoded(data: bytes, where: str, column: str, problems: list[SourceProblem]) -> str:
+def _decoded(data: bytes, where: str, column: str, problems: ProblemList) -> str:
+    return decode_text(data, where, column, problems)
+
+
+class ProblemList(list[SourceProblem]):
+    """A reader's problems, each said once however often its rows are read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[SourceProblem] = set()
+
+    def note(self, problem: SourceProblem) -> None:
+        if problem not in self._seen:
+            self._seen.add(problem)
+            self.append(problem)
+
+
+def decode_text(data: bytes, where: str, column: str, problems: ProblemList) -> str:
+    """Text as UTF-8; bytes that are not UTF-8 are read as Latin-1 and said as a problem.
+
+    Old EQdkp Plus databases often keep UTF-8 bytes in Latin-1 columns, which a client then reads back as
+    they were written; UTF-8 first reads those right, and real Latin-1 text still reads, with a problem.
+    """
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-        problem = SourceProblem(
-            where=where,
-            message=f"The {column!r} value is not UTF-8 text; it was read as Latin-1: {text!r}.",
-            code="not_utf8",
+        problems.note(
+            SourceProblem(
+                where=where,
+                message=f"The {column!r} value is not UTF-8 text; it was read as Latin-1: {text!r}.",
+                code="not_utf8",
+            )
         )
-        if problem not in problems:
-            problems.append(problem)
         return text
 
 

@@ -228,6 +228,7 @@ USE `old_dkp`;
 CREATE TABLE `characters` (`id` int, `name` varchar(20), `level` int);
 INSERT INTO `characters` VALUES (7,'Zorn',60),(8,'Yva',65);
 INSERT INTO `opendkp`.`characters` VALUES (2,'Brand');
+-- Dump completed on 2026-12-01 21:00:00
 """
 
 
@@ -259,7 +260,7 @@ def test_a_database_that_is_not_in_the_dump_is_an_error_naming_those_that_are(tm
 
 
 def test_a_one_database_dump_answers_to_the_database_its_header_names(tmp_path):
-    dump = MysqlDumpFile(write(tmp_path, HEADER + CHARACTERS), database="opendkp")
+    dump = MysqlDumpFile(write(tmp_path, HEADER + CHARACTERS + FOOTER), database="opendkp")
 
     assert len(list(dump.rows("characters", ["id"]))) == 3
 
@@ -269,6 +270,7 @@ def test_text_that_is_not_utf8_is_read_as_latin1_and_said(tmp_path):
     dump = MysqlDumpFile(write(tmp_path, text))
 
     assert [row["name"] for row in dump.rows("t", ["name"])] == ["Brünhilde", "ok"]
+    assert [row["name"] for row in dump.rows("t", ["name"])] == ["Brünhilde", "ok"]  # said once, read twice
     assert [(p.where, p.code, p.message) for p in dump.problems] == [
         (
             "t row 1 (dump line 2)",
@@ -320,6 +322,36 @@ def test_a_dump_cut_short_inside_a_row_says_the_line_its_statement_starts_on(tmp
     )
 
 
+def test_a_mysqldump_file_cut_at_the_end_of_a_statement_is_cut_short_too(tmp_path):
+    dump = MysqlDumpFile(write(tmp_path, HEADER + CHARACTERS))
+
+    with pytest.raises(SourceError) as raised:
+        dump.names()
+
+    assert raised.value.code == "truncated_dump"
+    assert raised.value.message == (
+        "guild.sql stops without the line '-- Dump completed' that mysqldump writes last: the file is cut short "
+        "(a copy or download that did not finish?)."
+    )
+
+
+def test_a_gzipped_dump_cut_short_is_cut_short(tmp_path):
+    rows = ",".join(f"({n},'{n * 7919 % 100003}')" for n in range(20_000))
+    whole = gzip.compress(f"{HEADER}CREATE TABLE t (id int, v text);\nINSERT INTO t VALUES {rows};\n{FOOTER}".encode())
+    dump = MysqlDumpFile(write(tmp_path, whole[: len(whole) // 2], "guild.sql.gz"))
+    tiny = write(tmp_path, whole[:100], "tiny.sql.gz")
+
+    with pytest.raises(SourceError) as raised:
+        dump.names()
+    with pytest.raises(SourceError) as tiny_raised:
+        MysqlDumpFile(tiny)
+
+    assert tiny_raised.value.code == "truncated_dump"
+
+    assert raised.value.code == "truncated_dump"
+    assert raised.value.message.startswith("guild.sql.gz is a gzip file that ends before its end")
+
+
 def test_a_row_with_a_value_too_few_names_its_table_and_line(tmp_path):
     text = (
         "CREATE TABLE `loot` (`id` int, `item` varchar(20), `dkp` int);\n"
@@ -352,7 +384,7 @@ def test_a_row_of_something_other_than_values_is_a_bad_row(tmp_path):
 
 
 def test_a_table_that_is_not_there_and_a_column_that_is_not_there(tmp_path):
-    dump = MysqlDumpFile(write(tmp_path, HEADER + CHARACTERS))
+    dump = MysqlDumpFile(write(tmp_path, HEADER + CHARACTERS + FOOTER))
 
     with pytest.raises(SourceError) as missing:
         dump.rows("raids", ["id"])
