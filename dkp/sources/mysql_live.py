@@ -57,6 +57,8 @@ class MysqlAddress:
             "use_unicode": False,
             "conv": {},
             "connect_timeout": 10,
+            # TIMESTAMP values in UTC, as mysqldump writes them (unless --skip-tz-utc).
+            "init_command": "SET time_zone = '+00:00'",
         }
         if self.unix_socket:
             arguments["unix_socket"] = self.unix_socket

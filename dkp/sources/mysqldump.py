@@ -131,6 +131,7 @@ class _TableSpan:
     database: str | None
     end_offset: int = 0
     insert_columns: list[str] = field(default_factory=list)
+    bit_columns: set[str] = field(default_factory=set)
 
 
 class MysqlDumpFile:
@@ -256,7 +257,7 @@ class MysqlDumpFile:
                 )
             span.end_offset = statement.offset
             if kind == "create_table" and span.columns is None:
-                span.columns = _create_table_columns(statement.text, after_name)
+                span.columns, span.bit_columns = _create_table_columns(statement.text, after_name)
             elif kind == "insert" and not span.insert_columns:
                 span.insert_columns = _insert_columns(statement.text, after_name)[0] or []
         if self._by_mysqldump and not (ending and ending[0].startswith(b"-- Dump completed")):
@@ -321,7 +322,9 @@ class MysqlDumpFile:
                         code="bad_dump_row",
                     )
                 values = {
-                    column: _text(raw_values[position], where, column, self.problems)
+                    column: _bit_text(raw_values[position])
+                    if column in span.bit_columns
+                    else _text(raw_values[position], where, column, self.problems)
                     for column, position in zip(columns, positions, strict=True)
                 }
                 yield Row(where=where, values=values)
@@ -480,12 +483,14 @@ def _table_of(head: list[tuple[str, bytes, int]], kind: str, current: str | None
     return database, table, head[index][2]
 
 
-def _create_table_columns(text: bytes, after_name: int) -> list[str]:
-    """The column names of a CREATE TABLE, in order (keys and constraints left out)."""
+def _create_table_columns(text: bytes, after_name: int) -> tuple[list[str], set[str]]:
+    """The column names of a CREATE TABLE, in order (keys and constraints left out), and its BIT columns."""
     start = text.find(b"(", after_name)
-    if start < 0:
-        return []
     columns: list[str] = []
+    bits: set[str] = set()
+    if start < 0:
+        return columns, bits
+    type_of = ""  # the column whose type comes next
     depth = 0
     at_element_start = True
     position = start + 1
@@ -497,6 +502,10 @@ def _create_table_columns(text: bytes, after_name: int) -> list[str]:
         kind, value = match.lastgroup, match.group()
         if kind == "space":
             continue
+        if type_of:
+            if kind == "word" and value.upper() == b"BIT":
+                bits.add(type_of)
+            type_of = ""
         if at_element_start and depth == 0:
             at_element_start = False
             if kind == "name":
@@ -505,6 +514,7 @@ def _create_table_columns(text: bytes, after_name: int) -> list[str]:
                 columns.append(value.decode("utf-8", errors="replace"))
             elif kind == "string" and value.startswith(b'"'):
                 columns.append(value[1:-1].decode("utf-8", errors="replace"))
+            type_of = columns[-1] if columns and kind in {"name", "word", "string"} else ""
         if value == b"(":
             depth += 1
         elif value == b")":
@@ -513,7 +523,7 @@ def _create_table_columns(text: bytes, after_name: int) -> list[str]:
             depth -= 1
         elif value == b"," and depth == 0:
             at_element_start = True
-    return columns
+    return columns, bits
 
 
 def _insert_columns(text: bytes, after_name: int) -> tuple[list[str] | None, int]:
@@ -598,6 +608,23 @@ def _text(raw: bytes, where: str, column: str, problems: ProblemList) -> str | N
         quoted = match.group(group or "string")
         data = _ESCAPE[quoted[:1]].sub(_unescape, quoted[1:-1])
     return _decoded(data, where, column, problems)
+
+
+def _bit_text(raw: bytes) -> str | None:
+    """A BIT value as its number: mysqldump writes b'101', or the bytes as a string or 0x05."""
+    match = _VALUE.fullmatch(raw)
+    assert match is not None
+    group = match.lastgroup
+    if group == "null":
+        return None
+    if group == "bits":
+        return str(int(match.group("bits") or b"0", 2))
+    if group == "number":
+        return match.group("number").decode("ascii")
+    if group in {"hex", "xhex"}:
+        return str(int.from_bytes(bytes.fromhex(match.group(group or "hex").decode("ascii")), "big"))
+    quoted = match.group(group or "string")
+    return str(int.from_bytes(_ESCAPE[quoted[:1]].sub(_unescape, quoted[1:-1]), "big"))
 
 
 def _decoded(data: bytes, where: str, column: str, problems: ProblemList) -> str:

@@ -265,3 +265,24 @@ def test_the_helper_keeps_each_workers_databases_apart(mariadb):
         unix_socket=parse_mysql_url(url).unix_socket, user="root", database=f"mine_{mariadb.worker}"
     )
     connection.close()
+
+
+def test_timestamps_bits_and_other_types_read_the_same_live_and_dumped(mariadb, tmp_path):
+    url = mariadb.database("types")
+    mariadb.run_sql(
+        url,
+        "CREATE TABLE awards (id INT PRIMARY KEY, at TIMESTAMP NULL, ratio FLOAT, share DOUBLE, flags BIT(3),"
+        " attended BIT(1), extra JSON, kind ENUM('tick','bonus'), season YEAR, late TIME);"
+        " SET time_zone = '+05:00';"
+        " INSERT INTO awards VALUES (1, '2020-01-01 12:00:00', 1.1, 0.1, b'101', b'1', '{\"a\": \"b\\\\\"c\"}',"
+        " 'bonus', 2020, '-01:02:03'), (2, NULL, -2.5e-7, 1e300, b'0', b'0', NULL, 'tick', NULL, '838:59:59');",
+    )
+    columns = ["id", "at", "ratio", "share", "flags", "attended", "extra", "kind", "season", "late"]
+    with open_mysql(url) as live:
+        expected = table(live, "awards", columns)
+
+    assert expected[0]["at"] == "2020-01-01 07:00:00"  # in UTC, whatever the zone it was written in
+    assert (expected[0]["flags"], expected[0]["attended"], expected[1]["flags"]) == ("5", "1", "0")
+    for options in [(), ("--hex-blob",), ("--complete-insert", "--skip-extended-insert")]:
+        dump = MysqlDumpFile(mariadb.dump(url, tmp_path / "types.sql", *options))
+        assert table(dump, "awards", columns) == expected, options
