@@ -182,24 +182,41 @@ class LiveMysql:
     def _stream(self, table: str, columns: list[str]) -> Iterator[Row]:
         select = ", ".join(quote_name(column) for column in columns) or "1"
         connection = connect(self.address)
+        number = 0
+        # Not closed by itself: closing an unbuffered cursor reads every row left, and a reader that stops
+        # early should not wait for a ten-year table; closing the connection ends the query.
+        cursor = connection.cursor(pymysql.cursors.SSCursor)
         try:
-            with connection.cursor(pymysql.cursors.SSCursor) as cursor:
-                cursor.execute(f"SELECT {select} FROM {quote_name(table)}")  # noqa: S608 - quoted names
-                bit_columns = {i for i, info in enumerate(cursor.description or ()) if info[1] == FIELD_TYPE.BIT}
-                for number, raw in enumerate(cursor, start=1):
-                    where = f"{table} row {number}"
-                    values: dict[str, str | None] = {}
-                    for i, column in enumerate(columns):
-                        value = raw[i]
-                        if value is None:
-                            values[column] = None
-                        elif i in bit_columns:
-                            values[column] = str(int.from_bytes(value, "big"))
-                        else:
-                            values[column] = decode_text(value, where, column, self.problems)
-                    yield Row(where=where, values=values)
+            cursor.execute(f"SELECT {select} FROM {quote_name(table)}")  # noqa: S608 - quoted names
+            bit_columns = {i for i, info in enumerate(cursor.description or ()) if info[1] == FIELD_TYPE.BIT}
+            for raw in cursor:
+                number += 1
+                where = f"{table} row {number}"
+                values: dict[str, str | None] = {}
+                for i, column in enumerate(columns):
+                    value = raw[i]
+                    if value is None:
+                        values[column] = None
+                    elif i in bit_columns:
+                        values[column] = str(int.from_bytes(value, "big"))
+                    else:
+                        values[column] = decode_text(value, where, column, self.problems)
+                yield Row(where=where, values=values)
+        except pymysql.err.OperationalError:
+            raise SourceError(
+                f"The connection to the MySQL server at {self.label} was lost while reading the table {table!r} "
+                f"(after {number} rows): try again.",
+                code="cannot_connect",
+            ) from None
         finally:
-            connection.close()
+            if connection.open:
+                connection.close()
+            # PyMySQL would still read the rest of the result from the closed connection when the cursor
+            # and its result are dropped; there is nothing left to read.
+            result = getattr(cursor, "_result", None)
+            if result is not None:
+                result.unbuffered_active = False
+            cursor.connection = None
 
 
 def open_mysql(url: str) -> LiveMysql:

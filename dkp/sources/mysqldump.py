@@ -33,7 +33,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # comment. The pattern is built for the statement delimiter in force (``;`` unless DELIMITER said
 # otherwise), whose first character ends plain text. Possessive quantifiers: no backtracking on the
 # long strings of a row.
-_STRING = rb"""'(?:[^'\\]++|\\[\s\S]|'')*+'|"(?:[^"\\]++|\\[\s\S]|"")*+" """.strip()
+_SINGLE_QUOTED = rb"'(?:[^'\\]++|\\[\s\S]|'')*+'"
+_STRING = _SINGLE_QUOTED + rb'|"(?:[^"\\]++|\\[\s\S]|"")*+"'
 _QUOTED = _STRING + rb"|`(?:[^`]++|``)*+`"
 _COMMENT = rb"""/\*[\s\S]*?\*/|--(?:[ \t][^\n]*+)?(?:\n|\Z)|\#[^\n]*+(?:\n|\Z)"""
 
@@ -55,9 +56,8 @@ _TOKEN = re.compile(
 
 # One value of a row, as mysqldump writes it.
 _VALUE_PATTERN = (
-    rb"""\s*+(?:"""
-    rb"""(?P<string>'(?:[^'\\]++|\\[\s\S]|'')*+'|"(?:[^"\\]++|\\[\s\S]|"")*+")"""
-    rb"""|_[A-Za-z0-9]++\s*+(?P<introduced>'(?:[^'\\]++|\\[\s\S]|'')*+')"""
+    rb"\s*+(?:(?P<string>" + _STRING + rb")"
+    rb"|_[A-Za-z0-9]++\s*+(?P<introduced>" + _SINGLE_QUOTED + rb")"
     rb"""|(?P<null>NULL)(?![\w$])"""
     rb"""|0x(?P<hex>[0-9A-Fa-f]*+)(?![\w$])|[xX]'(?P<xhex>[0-9A-Fa-f]*+)'"""
     rb"""|[bB]'(?P<bits>[01]*+)'"""
@@ -218,11 +218,19 @@ class MysqlDumpFile:
                 if offset:
                     stream.seek(offset)
                 yield from _split(stream, self.label, offset, line, delimiter, ending)
-            except (EOFError, OSError, zlib.error):
+            except EOFError:
                 raise SourceError(
                     f"{self.label} is a gzip file that ends before its end: the file is cut short "
                     "(a copy or download that did not finish?).",
                     code="truncated_dump",
+                ) from None
+            except (gzip.BadGzipFile, zlib.error):
+                raise SourceError(
+                    f"{self.label} is a damaged gzip file: part of it cannot be unpacked.", code="truncated_dump"
+                ) from None
+            except OSError as error:
+                raise SourceError(
+                    f"{self.label} cannot be read: {error.strerror or error}.", code="cannot_read"
                 ) from None
 
     def _index(self) -> dict[str, _TableSpan]:

@@ -2,6 +2,7 @@
 the server, every dump and the test data all give the same rows."""
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pymysql
@@ -286,3 +287,22 @@ def test_timestamps_bits_and_other_types_read_the_same_live_and_dumped(mariadb, 
     for options in [(), ("--hex-blob",), ("--complete-insert", "--skip-extended-insert")]:
         dump = MysqlDumpFile(mariadb.dump(url, tmp_path / "types.sql", *options))
         assert table(dump, "awards", columns) == expected, options
+
+
+def test_a_reader_that_stops_early_does_not_wait_for_the_rest_of_a_big_table(mariadb):
+    url = mariadb.database("big")
+    mariadb.run_sql(
+        url,
+        "CREATE TABLE ticks (id INT PRIMARY KEY, note VARCHAR(100));"
+        " INSERT INTO ticks SELECT seq, REPEAT('x', 100) FROM seq_1_to_200000;",
+    )
+
+    with open_mysql(url) as live:
+        started = time.monotonic()
+        rows = live.rows("ticks", ["id"])
+        first = [next(rows)["id"] for _ in range(3)]
+        rows.close()
+        elapsed = time.monotonic() - started
+
+    assert first == ["1", "2", "3"]
+    assert elapsed < 1.0
