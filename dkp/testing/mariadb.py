@@ -133,7 +133,7 @@ class MariaDB:
             command.append(address.database)
         env = {**os.environ, "MYSQL_PWD": address.password}
         path = Path(path)
-        plain = path.with_name(path.name.removesuffix(".gz")) if path.name.endswith(".gz") else path
+        plain = path.with_name(path.name + ".part") if path.name.endswith(".gz") else path
         with plain.open("wb") as out:
             result = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, check=False, env=env)  # noqa: S603
         if result.returncode != 0:
