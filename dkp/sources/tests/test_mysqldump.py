@@ -443,3 +443,43 @@ def test_a_big_dump_streams_in_bounded_memory(tmp_path):
     assert peak < size / 8, f"peak {peak} bytes reading a {size}-byte dump"
     # tracemalloc slows every allocation several times over; untraced this is well under a second.
     assert time.monotonic() - started < 12
+
+
+def test_a_phpmyadmin_export_reads_like_a_dump(tmp_path):
+    text = """-- phpMyAdmin SQL Dump
+-- version 5.2.1
+-- https://www.phpmyadmin.net/
+--
+-- Host: 127.0.0.1
+-- Generation Time: Nov 30, 2026 at 08:15 PM
+
+SET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO";
+START TRANSACTION;
+SET time_zone = "+00:00";
+
+--
+-- Database: `eqdkp`
+--
+
+CREATE TABLE `eqdkp20_members` (
+  `member_id` mediumint(8) UNSIGNED NOT NULL,
+  `member_name` varchar(30) COLLATE utf8_bin NOT NULL DEFAULT '',
+  `member_main_id` mediumint(8) UNSIGNED DEFAULT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_bin;
+
+INSERT INTO `eqdkp20_members` (`member_id`, `member_name`, `member_main_id`) VALUES
+(1, 'Aelfric', NULL),
+(2, 'Aelfrac', 1),
+(3, 'Ti\\'Lana', 1);
+
+ALTER TABLE `eqdkp20_members`
+  ADD PRIMARY KEY (`member_id`);
+COMMIT;
+"""
+    dump = MysqlDumpFile(write(tmp_path, text, "eqdkp.sql"))
+
+    assert table(dump, "eqdkp20_members", ["member_name", "member_main_id"]) == [
+        {"member_name": "Aelfric", "member_main_id": None},
+        {"member_name": "Aelfrac", "member_main_id": "1"},
+        {"member_name": "Ti'Lana", "member_main_id": "1"},
+    ]
