@@ -1,5 +1,6 @@
 """Fixtures shared by every domain's tests."""
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -7,6 +8,7 @@ import pytest
 
 from dkp.discord.standin import DiscordStandin
 from dkp.testing.hypothesis_profiles import load_profile
+from dkp.testing.mariadb import MariaDB
 from dkp.testing.personas import Guild, GuildSnapshot, restore_guild, snapshot_guild
 from dkp.testing.standin_setup import discord_settings, start_standin
 
@@ -93,3 +95,18 @@ def discord(running_standin: DiscordStandin, db: None) -> Iterator[DiscordStandi
     with discord_settings(running_standin):
         yield running_standin
     running_standin.reset()
+
+
+@pytest.fixture(scope="session")
+def mariadb(worker_id: str) -> MariaDB:
+    """The throwaway MariaDB of scripts/with-mariadb.sh (TEST_MARIADB_URL), as a ``dkp.testing.mariadb.MariaDB``.
+
+    Without a server the test skips, unless TEST_MARIADB=yes (CI), where a missing server fails it.
+    """
+    url = os.environ.get("TEST_MARIADB_URL", "")
+    wanted = os.environ.get("TEST_MARIADB", "auto")
+    if not url or wanted == "no":
+        if wanted == "yes":
+            pytest.fail("TEST_MARIADB=yes but TEST_MARIADB_URL is not set: run the tests in scripts/with-mariadb.sh")
+        pytest.skip("no MariaDB server (run inside scripts/with-mariadb.sh, which sets TEST_MARIADB_URL)")
+    return MariaDB(url, worker=worker_id)

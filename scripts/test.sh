@@ -5,6 +5,11 @@
 #
 #   TEST_POSTGRES=auto|yes|no  auto (default) skips the PostgreSQL leg when no server binaries
 #                              are found; yes makes that a failure (CI); no skips it.
+#   TEST_MARIADB=auto|yes|no   auto (default) runs each pytest leg beside a throwaway MariaDB
+#                              (scripts/with-mariadb.sh) when its server binaries are found, so
+#                              the importers' MySQL tests run; without them those tests skip
+#                              themselves. yes makes missing binaries a failure (CI); no skips
+#                              the server and those tests.
 #   TEST_REDIS=auto|yes        auto (default) lets the real-Redis Celery test skip itself where no
 #                              redis-server is installed; yes makes that a failure (CI).
 #   TEST_CADDY=auto|yes        the same for the HTTPS proxy example's test and the caddy binary.
@@ -72,7 +77,26 @@ skip() {
 
 leg "lint (ruff, mypy, import contracts)" scripts/lint.sh
 
-leg "tests on SQLite" env DATABASE_URL="sqlite:///$PWD/var/test.sqlite3" \
+# The importers read OpenDKP and EQdkp Plus MySQL databases; their tests want a MariaDB server
+# (TEST_MARIADB_URL). Each pytest leg runs inside its own throwaway one when there is a server.
+mariadb_bin=$(scripts/with-mariadb.sh --check)
+with_mariadb=()
+case "${TEST_MARIADB:-auto}:${mariadb_bin:+found}" in
+no:*)
+    mariadb_note="not used (TEST_MARIADB=no), so the MySQL reader tests skip themselves" ;;
+*:found)
+    with_mariadb=(scripts/with-mariadb.sh)
+    mariadb_note="a throwaway server ($mariadb_bin) beside each pytest leg" ;;
+yes:)
+    skip "MariaDB for the MySQL reader tests" "no server binaries found, and TEST_MARIADB=yes requires them"
+    outcomes[-1]="FAILED: no MariaDB server binaries (mariadbd, mariadb-install-db) found"
+    overall=1
+    mariadb_note="none found, and TEST_MARIADB=yes requires one" ;;
+*)
+    mariadb_note="no server binaries (mariadbd), so the MySQL reader tests skip themselves" ;;
+esac
+
+leg "tests on SQLite" "${with_mariadb[@]}" env DATABASE_URL="sqlite:///$PWD/var/test.sqlite3" \
     "$python" -m pytest --junitxml="$reports/sqlite.xml" "${pytest_args[@]}"
 
 pg_bin=$(scripts/with-postgres.sh --check)
@@ -80,7 +104,7 @@ case "${TEST_POSTGRES:-auto}:${pg_bin:+found}" in
 no:*)
     skip "tests on PostgreSQL" "TEST_POSTGRES=no" ;;
 *:found)
-    leg "tests on PostgreSQL ($pg_bin)" scripts/with-postgres.sh \
+    leg "tests on PostgreSQL ($pg_bin)" "${with_mariadb[@]}" scripts/with-postgres.sh \
         "$python" -m pytest --junitxml="$reports/postgresql.xml" "${pytest_args[@]}" ;;
 yes:)
     skip "tests on PostgreSQL" "no server binaries found, and TEST_POSTGRES=yes requires them"
@@ -106,6 +130,7 @@ for i in "${!names[@]}"; do
 done
 printf '  %-52s %-8s\n' "all legs" "$(seconds_since "$run_start")"
 echo "  pytest workers per leg: $workers (TEST_WORKERS); Hypothesis profile: ${HYPOTHESIS_PROFILE:-dev} (HYPOTHESIS_PROFILE)"
+echo "  MariaDB: $mariadb_note (TEST_MARIADB)"
 if [[ -n "$chromium" ]]; then
     echo "  browser tests: Chromium found at $chromium"
 else
