@@ -45,9 +45,9 @@ class PastRaid:
     note: str = ""
 
 
-def record_past_raids(*, raids: Sequence[PastRaid], actor: User | None) -> list[list[RaidTick]]:
-    """Write the nights, their ticks and attendance, and credit every owner present; each raid's ticks
-    are returned in the order given. Characters without an owner keep their attendance waiting, as
+def record_past_raids(*, raids: Sequence[PastRaid], actor: User | None) -> list[tuple[Raid, list[RaidTick]]]:
+    """Write the nights, their ticks and attendance, and credit every owner present; each raid is returned
+    with its ticks, in the order given. Characters without an owner keep their attendance waiting, as
     for a tick taken tonight. Joins the caller's transaction."""
     for raid in raids:
         require_tick_time(raid.starts_at)
@@ -76,8 +76,8 @@ def record_past_raids(*, raids: Sequence[PastRaid], actor: User | None) -> list[
     saved_ticks = iter(RaidTick.objects.bulk_create(tick_rows, batch_size=1000))
     attendance: list[RaidAttendance] = []
     credits: list[PastEntry] = []
-    by_raid: list[list[RaidTick]] = []
-    for raid in raids:
+    by_raid: list[tuple[Raid, list[RaidTick]]] = []
+    for saved_raid, raid in zip(saved, raids, strict=True):
         ticks = []
         for tick in raid.ticks:
             row = next(saved_ticks)
@@ -115,7 +115,7 @@ def record_past_raids(*, raids: Sequence[PastRaid], actor: User | None) -> list[
                 )
                 for user_id, name in first_character.items()
             )
-        by_raid.append(ticks)
+        by_raid.append((saved_raid, ticks))
     RaidAttendance.objects.bulk_create(attendance, batch_size=2000)
     record_past_entries(entries=credits, actor=actor)
     return by_raid

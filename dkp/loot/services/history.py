@@ -24,7 +24,7 @@ from dkp.points.services import Cause, PastEntry, record_past_entries
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
-    from dkp.points.models import DkpPool
+    from dkp.points.models import DkpPool, PointEntry
     from dkp.raids.models import Raid
 
 
@@ -57,8 +57,10 @@ def items_named(names: Sequence[tuple[str, int | None]]) -> dict[str, Item]:
     return found
 
 
-def record_past_awards(*, awards: Sequence[PastAward], actor: User | None) -> list[LootDistribution]:
-    """Write the awards and their charges; returned in the order given. Joins the caller's transaction."""
+def record_past_awards(
+    *, awards: Sequence[PastAward], actor: User | None
+) -> tuple[list[LootDistribution], list[PointEntry]]:
+    """Write the awards (returned in the order given) and their charges. Joins the caller's transaction."""
     for award in awards:
         PRICE.parse(award.price)
         require_game_time(award.awarded_at, what="a loot award")
@@ -94,5 +96,4 @@ def record_past_awards(*, awards: Sequence[PastAward], actor: User | None) -> li
                 cause=Cause(memo=memo, occurred_at=award.awarded_at, loot_id=row.pk),
             )
         )
-    record_past_entries(entries=charges, actor=actor)
-    return rows
+    return rows, record_past_entries(entries=charges, actor=actor)
