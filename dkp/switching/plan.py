@@ -123,6 +123,7 @@ class BalanceLine:
     entries: int  # the sum of the rounded entries EQ DKP writes (this import and earlier ones)
     earlier_rounding: int
     rounding: int  # the import rounding entry this import writes
+    rounding_group: str  # the source group (its main's key) the rounding is written on and recorded for
     now: int  # the member's balance before the import
 
     @property
@@ -577,7 +578,10 @@ class _Builder:
             target_key, pool_key = key
             target = targets[target_key]
             pool_line = self.pools[pool_key]
-            prior = earlier.get(rounding_key(target_key, pool_key), 0)
+            # Earlier roundings are kept per source group (a main and its alts), which stays the same
+            # when a group finds its member between two imports; a member's are those of their groups.
+            groups = sorted({self.lines[c].main_key for c in chars[target_key]})
+            prior = sum(earlier.get(rounding_key(group, pool_key), 0) for group in groups)
             rounding = whole(exact[key]) - entries[key] - prior
             names = sorted(self.lines[c].name for c in chars[target_key])
             main = self.lines[target.main_key].name if target.main_key else None
@@ -595,6 +599,7 @@ class _Builder:
                     entries=entries[key],
                     earlier_rounding=prior,
                     rounding=rounding,
+                    rounding_group=target.main_key or groups[0],
                     now=balances_now.get((target.member.pk, pool_line.pool.pk), 0)
                     if target.member is not None and pool_line.pool is not None
                     else 0,
@@ -633,8 +638,9 @@ def source_ref(history: SourceHistory, kind: str, key: str) -> str:
     return f"{SYSTEM_NAMES.get(history.system, str(history.system))} {kind} {key}"
 
 
-def rounding_key(target_key: str, pool_key: str) -> str:
-    return f"{target_key}|{pool_key}"
+def rounding_key(group_key: str, pool_key: str) -> str:
+    """A rounding's record: per source group (its main's key) and pool."""
+    return f"{group_key}|{pool_key}"
 
 
 def class_of(source: SourceCharacter) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dkp.characters.models import Character
@@ -302,7 +303,7 @@ class _Writer:
                     character_name=character.name,
                     occurred_at=timezone.now(),
                     memo=rounding_memo(line, self.plan.history),
-                    source_key=rounding_key(line.target.key, line.pool_key),
+                    source_key=rounding_key(line.rounding_group, line.pool_key),
                 )
             )
         saved = PendingEntry.objects.bulk_create(pending, batch_size=2000)
@@ -312,20 +313,14 @@ class _Writer:
             if not row.known and row.kind == "adjustment" and row.amount == 0:
                 self.record(RecordKind.ADJUSTMENT, row.key, None)  # under half a point: the rounding holds it
         for line in self.plan.roundings:
-            key = rounding_key(line.target.key, line.pool_key)
-            total = line.earlier_rounding + line.rounding
-            updated = SourceRecord.objects.filter(source_id=self.source_id, kind=RecordKind.ROUNDING, key=key).update(
-                amount=total
-            )
-            if not updated:
-                self.record(RecordKind.ROUNDING, key, None, amount=total)
+            key = rounding_key(line.rounding_group, line.pool_key)
+            earlier = SourceRecord.objects.filter(source_id=self.source_id, kind=RecordKind.ROUNDING, key=key)
+            if not earlier.update(amount=F("amount") + line.rounding):
+                self.record(RecordKind.ROUNDING, key, None, amount=line.rounding)
 
     def _rounding_character(self, line: BalanceLine) -> Character:
-        """The character a rounding waits on: the unclaimed main, or the member's first character here."""
-        if line.target.main_key is not None:
-            return self.characters[line.target.main_key]
-        by_name = {character.name.lower(): character for character in self.characters.values()}
-        return by_name[line.characters[0].lower()]
+        """The character a rounding waits on (or is written through at once): its group's main."""
+        return self.characters[line.rounding_group]
 
     def hand_over(self) -> None:
         lines = sorted(self.plan.characters, key=lambda line: line.main_key != line.key)  # mains first

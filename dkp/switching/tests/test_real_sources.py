@@ -9,6 +9,7 @@ differences are only the ones the readers explain; importing again changes nothi
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -51,10 +52,15 @@ def eqdkp_url(mariadb: MariaDB) -> str:
 
 
 def _plain(history: object) -> object:
-    """A history without the name of where it came from, to compare the same rows from two origins."""
+    """A history without the name of where it came from, to compare the same rows from two origins
+    (a dump's problems also name the dump's line, which the others cannot)."""
     fields = dict(vars(history))
     fields.pop("source_id")
     fields.pop("label")
+    fields["problems"] = [
+        (re.sub(r" \(dump line \d+\)", "", problem.where), problem.message, problem.code)
+        for problem in fields["problems"]
+    ]
     return fields
 
 

@@ -26,6 +26,11 @@ OFFICER_PAGES = (
         "Guild settings",
         "Name, server, time zone, public pages, voting, links, Discord channels.",
     ),
+    (
+        "officer:import",
+        "Import a guild's history",
+        "Bring raids, loot and points in from OpenDKP, EQdkp Plus or a spreadsheet.",
+    ),
 )
 RECENT_CHANGES = 20
 ACTIONS = {
@@ -35,6 +40,7 @@ ACTIONS = {
     "pool.update": "Pool changed",
     "role.set": "Role changed",
     "settings.update": "Settings changed",
+    "import.confirm": "History imported",
 }
 
 
