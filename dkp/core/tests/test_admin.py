@@ -38,6 +38,8 @@ from dkp.recruitment.models import (
     ApplicationVote,
     GuildApplication,
 )
+from dkp.switching.services import confirm_import
+from dkp.switching.tests.test_confirm import old_guild
 from dkp.testing.personas import TICK_VALUE, make_character
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -183,6 +185,11 @@ def rows(guild):
         )
     DiscordOutbox.objects.create(kind="application_submitted", content="New application: Iljax, 45 Shaman")
     DiscordOutbox.objects.create(kind="application_decided", content="Iljax was accepted")
+    # Two imports of another tool's history: runs, source records, imported characters, pending entries.
+    for source_id in ("opendkp:admin#1", "opendkp:admin#2"):
+        history = old_guild()
+        history.source_id = source_id
+        confirm_import(history=history, actor=guild.officer, accept_differences="alts counted once here")
     return guild
 
 
