@@ -35,7 +35,16 @@ from dkp.raids.models import MemberAttendanceSummary
 from dkp.raids.ownership import transfer_character
 from dkp.recruitment.models import ApplicationQuestion, GuildApplication
 from dkp.recruitment.services import add_comment, cast_vote, create_question, move_application, submit_application
-from dkp.switching.document import FORMAT, SECTIONS, VERSION, export_guild_document
+from dkp.switching.document import (
+    FORMAT,
+    SECTIONS,
+    VERSION,
+    all_sections,
+    export_guild_document,
+)
+from dkp.switching.document import (
+    SETTINGS_KEYS as GUILD_KEYS,
+)
 from dkp.switching.models import ImportRun, PendingEntry
 from dkp.switching.restore import restore_guild_document
 from dkp.testing.personas import Guild, make_character
@@ -333,3 +342,14 @@ def test_export_guild_writes_to_standard_output(seasoned: Guild) -> None:
     assert document["format"] == FORMAT
     assert [pool["name"] for pool in document["pools"]] == ["Main", "Legacy"]
     assert ApplicationQuestion.objects.count() == len(document["questions"]) == 1
+
+
+def test_docs_export_names_every_key_of_the_document() -> None:
+    """docs/export.md is the format for people who write tools: a key it leaves out is a key they miss."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "export.md").read_text()
+    keys = {"format", "version", "exported_at", "guild", *GUILD_KEYS}
+    for _path, section in all_sections():
+        keys.add(section.key)
+        keys.update(key for key in section.keys if key != "id")
+    missing = sorted(key for key in keys if f"`{key}`" not in text)
+    assert missing == []
