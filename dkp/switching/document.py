@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from dkp.accounts.models import User
@@ -394,17 +395,34 @@ def _fill(section: Section, rows: list[dict[str, Any]]) -> None:
         _fill(child, every_child)
 
 
+@contextmanager
+def _one_moment() -> Iterator[None]:
+    """Every section read as the database was at one moment, so no row points at a row added later.
+
+    Inside a caller's transaction (a test's) that transaction decides what is seen.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # SQLite's transaction reads one moment already
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def export_guild_document(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """The whole guild as the document's plain data (strings, numbers, lists and objects)."""
-    settings = GuildSettings.load()
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": utc_text(now or timezone.now()),
-        "guild": {key: _plain(getattr(settings, key)) for key in SETTINGS_KEYS},
-    }
-    for section in SECTIONS:
-        document[section.key] = _section_rows(section)
+    with _one_moment():
+        settings = GuildSettings.objects.filter(pk=1).first() or GuildSettings()  # never written here
+        document: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "exported_at": utc_text(now or timezone.now()),
+            "guild": {key: _plain(getattr(settings, key)) for key in SETTINGS_KEYS},
+        }
+        for section in SECTIONS:
+            document[section.key] = _section_rows(section)
     return document
 
 
