@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.color import no_style
@@ -38,14 +39,14 @@ from dkp.recruitment.models import ApplicationQuestion, GuildApplication
 from dkp.recruitment.services import add_comment, cast_vote, create_question, move_application, submit_application
 from dkp.switching.document import (
     FORMAT,
+    LEFT_OUT,
+    NOT_SECTIONS,
     SECTIONS,
     VERSION,
     all_sections,
     export_guild_document,
 )
-from dkp.switching.document import (
-    SETTINGS_KEYS as GUILD_KEYS,
-)
+from dkp.switching.document import SETTINGS_KEYS as GUILD_KEYS
 from dkp.switching.models import ImportRun, PendingEntry
 from dkp.switching.restore import restore_guild_document
 from dkp.testing.personas import Guild, make_character
@@ -366,3 +367,17 @@ def test_docs_export_names_every_key_of_the_document() -> None:
         keys.update(key for key in section.keys if key != "id")
     missing = sorted(key for key in keys if f"`{key}`" not in text)
     assert missing == []
+
+
+def test_every_column_of_the_guild_is_in_the_document_or_left_out_on_purpose() -> None:
+    for path, section in all_sections():
+        columns = {f.attname for f in section.model._meta.concrete_fields} - {section.parent}
+        missing = columns - set(section.keys) - LEFT_OUT.get(section.model, frozenset())
+        assert missing == set(), f"{path}: {sorted(missing)} is neither exported nor in LEFT_OUT"
+
+
+def test_every_table_of_eq_dkp_is_a_section_or_left_out_on_purpose() -> None:
+    sections = {section.model for _, section in all_sections()}
+    tables = {model._meta.label for model in apps.get_models() if model.__module__.startswith("dkp.")}
+    missing = tables - {model._meta.label for model in sections} - set(NOT_SECTIONS)
+    assert missing == set(), f"{sorted(missing)}: neither a section of the document nor in NOT_SECTIONS"
