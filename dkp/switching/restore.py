@@ -130,7 +130,11 @@ def _plural(model: type[models.Model], count: int) -> str:
 
 @contextmanager
 def _times_as_given(models_: list[type[models.Model]]) -> Iterator[None]:
-    """Let rows keep the creation and change times the document gives (``auto_now`` would stamp now)."""
+    """Let rows keep the creation and change times the document gives (``auto_now`` would stamp now).
+
+    The switch is on the model fields, so for the whole process while it lasts: a restore runs from
+    the command, into an instance nobody is using yet.
+    """
     stamped = [
         (f, f.auto_now, f.auto_now_add)
         for model in models_
