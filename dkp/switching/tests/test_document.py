@@ -325,28 +325,26 @@ def test_the_officer_restoring_stays_and_takes_the_place_of_their_own_member(sea
 
 
 def test_the_commands_take_the_guild_out_through_a_file_and_put_it_back(seasoned: Guild, tmp_path: Path) -> None:
-    # import_guild opens other tools' sources too; its readers are built beside this (issue 16).
-    pytest.importorskip("dkp.sources.opening", reason="import_guild's source readers are not all here yet")
     before = what_members_see()
     path = tmp_path / "guild.json"
     call_command("export_guild", "--output", str(path), stderr=io.StringIO())
     empty_the_database()
 
     preview = io.StringIO()
-    call_command("import_guild", str(path), stdout=preview)
+    call_command("import_guild", str(path), "--dry-run", stdout=preview)
     assert "Nothing was written" in preview.getvalue()
     assert "ledger: " in preview.getvalue()
     assert not PointEntry.objects.exists()
 
     done = io.StringIO()
-    call_command("import_guild", str(path), "--from", "export", "--confirm", stdout=done)
+    call_command("import_guild", str(path), "--from", "export", stdout=done)
     assert "Restored the guild" in done.getvalue()
     after = what_members_see()
     assert after["balances"] == before["balances"]
     assert after["loot"] == before["loot"]
 
     with pytest.raises(CommandError, match="not empty"):
-        call_command("import_guild", str(path), "--confirm", stdout=io.StringIO())
+        call_command("import_guild", str(path), stdout=io.StringIO())
 
 
 def test_export_guild_writes_to_standard_output(seasoned: Guild) -> None:

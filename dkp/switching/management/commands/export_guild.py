@@ -3,7 +3,7 @@
 export_guild --output guild.json
 export_guild > guild.json
 
-``import_guild guild.json --from export --confirm`` reads it back into an empty instance.
+``import_guild guild.json`` (``--from export`` to say so outright) reads it back into an empty instance.
 """
 
 from __future__ import annotations
