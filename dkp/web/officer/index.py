@@ -31,6 +31,12 @@ OFFICER_PAGES = (
         "Import a guild's history",
         "Bring raids, loot and points in from OpenDKP, EQdkp Plus or a spreadsheet.",
     ),
+    (
+        "officer:guild_document",
+        "Download the whole guild (JSON)",
+        "Members, characters, raids, the ledger, loot and applications in one file, to keep or to restore "
+        "into another EQ DKP (import_guild guild.json).",
+    ),
 )
 RECENT_CHANGES = 20
 ACTIONS = {
@@ -41,6 +47,7 @@ ACTIONS = {
     "role.set": "Role changed",
     "settings.update": "Settings changed",
     "import.confirm": "History imported",
+    "guild.restore": "Guild restored",
 }
 
 

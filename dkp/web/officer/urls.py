@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dkp.web.officer import events, index, pools, roles, settings_page, switching
+from dkp.web.officer import events, guild_document, index, pools, roles, settings_page, switching
 
 app_name = "officer"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("roles/", roles.role_list, name="roles"),
     path("roles/<id:user_id>/", roles.role_set, name="role_set"),
     path("settings/", settings_page.guild_settings, name="settings"),
+    path("guild.json", guild_document.download, name="guild_document"),
     path("import/", switching.import_start, name="import"),
     path("import/preview/", switching.import_preview, name="import_preview"),
     path("import/confirm/", switching.import_confirm, name="import_confirm"),

@@ -4,11 +4,13 @@ import_guild --from opendkp opendkp.sql --client-id c0ffee01 --dry-run
 import_guild mysql://reader:secret@db.example/eqdkp --prefix eqdkp_ --map Tanksalot=gwen --dry-run
 import_guild points.zip --officer olwen
 import_guild opendkp.sql --client-id c0ffee01 --accept-differences "boxed alts counted once"
+import_guild guild.json --officer olwen      (EQ DKP's own export_guild document, into an empty instance)
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,13 @@ from dkp.core.errors import GuildError
 from dkp.core.time import guild_zone
 from dkp.sources.history import SourceError
 from dkp.sources.opening import SourceKind, open_history
+from dkp.switching.document import FORMAT, document_counts
 from dkp.switching.plan import build_plan
 from dkp.switching.report import preview_text
+from dkp.switching.restore import check_format, restore_guild_document
 from dkp.switching.services import check_mapping, confirm_import
+
+EXPORT = "export"  # EQ DKP's own guild document (export_guild), restored whole rather than imported
 
 
 class Command(BaseCommand):
@@ -36,7 +42,9 @@ class Command(BaseCommand):
             "source",
             help="A mysqldump file (.sql, .sql.gz), a mysql:// address, a folder or .zip of CSV files, or raid JSON.",
         )
-        parser.add_argument("--from", dest="kind", choices=[kind.value for kind in SourceKind], help="What it is.")
+        parser.add_argument(
+            "--from", dest="kind", choices=[kind.value for kind in SourceKind] + [EXPORT], help="What it is."
+        )
         parser.add_argument("--client-id", default="", help="OpenDKP: the guild's clientId.")
         parser.add_argument("--prefix", default="", help="EQdkp Plus: the table prefix (found when there is one).")
         parser.add_argument("--database", default="", help="A dump of several databases: the one to read.")
@@ -57,6 +65,10 @@ class Command(BaseCommand):
         except (ZoneInfoNotFoundError, ValueError):
             raise CommandError(f"There is no time zone {options['zone']!r}.") from None
         officer = _user(options["officer"]) if options["officer"] else None
+        document = _guild_document(options["source"], forced=options["kind"] == EXPORT)
+        if document is not None:
+            self.restore(document, officer=officer, dry_run=options["dry_run"])
+            return
         mapping = _mapping(options["map"], options["map_file"])
         try:
             check_mapping(mapping)
@@ -97,6 +109,25 @@ class Command(BaseCommand):
         written = ", ".join(f"{count} {kind}" for kind, count in run.counts.items() if count)
         self.stdout.write(self.style.SUCCESS(f"\nImported {history.label}: {written} (import {run.pk})."))
 
+    def restore(self, document: dict[str, Any], *, officer: User | None, dry_run: bool) -> None:
+        counts = document_counts(document)
+        self.stdout.write(f"An EQ DKP guild document exported at {document.get('exported_at', '?')}:")
+        for path, count in counts.items():
+            self.stdout.write(f"  {path}: {count}")
+        try:
+            check_format(document)
+            if dry_run:
+                self.stdout.write("\nNothing was written (--dry-run). Run again without it to restore it here.")
+                return
+            restore_guild_document(document, actor=officer)
+        except GuildError as error:
+            raise CommandError(f"{error.message} ({error.code})") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nRestored the guild: {counts.get('members', 0)} members, {counts.get('ledger', 0)} ledger entries."
+            )
+        )
+
     _started: float | None = None
 
     def _step(self, what: str) -> None:
@@ -110,6 +141,27 @@ class Command(BaseCommand):
         if self._started is not None:
             self.stderr.write(f" {time.monotonic() - self._started:.1f} s")
             self._started = None
+
+
+def _guild_document(location: str, *, forced: bool) -> dict[str, Any] | None:
+    """The guild document a .json file (or ``--from export``) holds; None for another tool's file."""
+    if not forced and not location.lower().endswith(".json"):
+        return None
+    path = Path(location)
+    if not path.is_file():
+        if forced:
+            raise CommandError(f"{location}: no such file.")
+        return None
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        if forced:
+            raise CommandError(f"{path.name} is not a JSON document ({error}).") from None
+        return None
+    if forced or (isinstance(data, dict) and data.get("format") == FORMAT):
+        return data if isinstance(data, dict) else {"format": None}
+    return None
 
 
 def _user(username: str) -> User:
