@@ -193,6 +193,11 @@ class Plan:
         return [line for line in self.balances if line.difference != 0]
 
     @property
+    def blocking(self) -> list[SourceProblem]:
+        """Problems that lost a row with points in it, which confirm needs an officer's word for."""
+        return [problem for problem in self.skipped if blocks(problem)]
+
+    @property
     def roundings(self) -> list[BalanceLine]:
         return [line for line in self.balances if line.rounding != 0]
 
@@ -636,6 +641,25 @@ SYSTEM_NAMES = {
 
 def source_ref(history: SourceHistory, kind: str, key: str) -> str:
     return f"{SYSTEM_NAMES.get(history.system, str(history.system))} {kind} {key}"
+
+
+# Problems that lose no points: a name, class, level or rank kept as it is or left empty, a file the
+# source does not have, a column or file not read, a row kept with a change the problem says. Every
+# other problem (a tick, item or adjustment left out) needs the officer's reason to confirm, as a
+# difference does. A code not listed here counts as lost, so a new reader's problem is never waved by.
+NOTE_CODES = frozenset(
+    {
+        "missing_file", "unknown_file", "unknown_column", "unnamed_column", "empty_file", "not_utf8",
+        "not_an_eq_name", "unknown_class", "no_class", "bad_profile", "unknown_rank", "missing_main",
+        "unknown_main", "duplicate_name", "item_without_raid", "missing_item", "item_name_missing",
+        "duplicate_attendance", "duplicate_attendee",
+    }
+)  # fmt: skip
+
+
+def blocks(problem: SourceProblem) -> bool:
+    # A characters.csv row left out loses no points: its character still comes from the other files.
+    return problem.code not in NOTE_CODES and not problem.where.startswith("characters.csv")
 
 
 def rounding_key(group_key: str, pool_key: str) -> str:

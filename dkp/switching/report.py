@@ -71,8 +71,12 @@ def preview_text(plan: Plan) -> str:
     if differences:
         out.append(
             f"{len(differences)} balance{'s differ' if len(differences) != 1 else ' differs'} from the source's "
-            "beyond rounding (the difference column). Confirm needs --accept-differences REASON."
+            "beyond rounding (the difference column)."
         )
     else:
         out.append("Every balance matches the source's, rounded half away from zero.")
+    if plan.blocking:
+        out.append(f"{len(plan.blocking)} of the rows above had points that cannot come across as they stand.")
+    if differences or plan.blocking:
+        out.append("Importing needs --accept-differences REASON: the differences and rows above are listed for it.")
     return "\n".join(out)

@@ -71,6 +71,30 @@ def rounding_memo(line: BalanceLine, history: SourceHistory) -> str:
     )
 
 
+def refusal_message(plan: Plan) -> str:
+    """Why confirm needs an officer's reason: rows the source has that cannot come across as they
+    stand, and balances that differ beyond rounding, the first few of each named."""
+    parts = []
+    differences = plan.differences
+    if differences:
+        parts.append(
+            f"{len(differences)} balance{'s differ' if len(differences) != 1 else ' differs'} from the source's "
+            f"beyond rounding ({difference_summary(differences)})"
+        )
+    lost = plan.blocking
+    if lost:
+        shown = "; ".join(f"{problem.where}: {problem.message}" for problem in lost[:3])
+        more = f"; and {len(lost) - 3} more" if len(lost) > 3 else ""
+        count = len(lost)
+        parts.append(
+            f"{count} row{'s' if count != 1 else ''} of the source cannot be taken as they stand ({shown}{more})"
+        )
+    return (
+        f"Nothing was imported: {' and '.join(parts)}. Look at the preview, and accept it with a reason "
+        "if the import is right as it stands."
+    )
+
+
 def difference_summary(lines: Sequence[BalanceLine], *, shown: int = 5) -> str:
     parts = [
         f"{line.target.label} in {line.pool_name}: the source says {points_text(line.source)}, "
@@ -102,13 +126,8 @@ def confirm_import(
     plan = build_plan(history, mapping=mapping)
     differences = plan.differences
     reason = " ".join(accept_differences.split())
-    if differences and not reason:
-        raise Conflict(
-            f"{len(differences)} balance{'s differ' if len(differences) != 1 else ' differs'} from the source's "
-            f"beyond rounding ({difference_summary(differences)}). Nothing was imported: look at the preview, "
-            "and accept the differences with a reason if they are right.",
-            code="differences",
-        )
+    if (differences or plan.blocking) and not reason:
+        raise Conflict(refusal_message(plan), code="differences" if differences else "rows_not_taken")
     counts = plan.counts()
     if not any(counts["new"].values()) and not plan.roundings:
         return None

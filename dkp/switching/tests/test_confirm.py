@@ -135,7 +135,7 @@ def test_the_preview_proves_every_balance_and_writes_nothing(guild: Guild) -> No
 
 def test_a_difference_blocks_confirm_until_an_officer_accepts_it(guild: Guild) -> None:
     entries_before = PointEntry.objects.count()
-    with pytest.raises(Conflict, match="1 balance differs") as refused:
+    with pytest.raises(Conflict, match="Nothing was imported: 1 balance differs") as refused:
         confirm_import(history=old_guild(), actor=guild.officer, mapping={"Lonewolf": guild.poor_member})
     assert refused.value.code == "differences"
     assert "Thunderbringer (unclaimed) in Legacy: the source says 5.75, EQ DKP would have 3" in refused.value.message

@@ -178,7 +178,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         mapping = _mapping(request)
         plan = build_plan(history, mapping=mapping)
     except (SourceError, GuildError) as refused:
-        message = refused.message
+        message = str(refused) if isinstance(refused, SourceError) else refused.message
         status = 400 if isinstance(refused, SourceError) else refusal_status(refused)
         form = {key: request.POST.get(key, "") for key in (*OPTIONS, "url")}
         return render(request, "officer/import.html", {"kinds": KINDS, "form": form, "error": message}, status=status)
@@ -198,7 +198,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     try:
         history = _read(source)
     except SourceError as refused:
-        messages.error(request, refused.message)
+        messages.error(request, str(refused))
         return redirect("officer:import")
     mapping: dict[str, User] = {}
     try:

@@ -99,7 +99,7 @@ class Command(BaseCommand):
             self._done()
         except SourceError as error:
             self._done()
-            raise CommandError(f"{error.message} ({error.code})") from None
+            raise CommandError(f"{error} ({error.code})") from None
         except GuildError as error:
             self._done()
             raise CommandError(f"{error.message} ({error.code})") from None
