@@ -17,11 +17,17 @@ if TYPE_CHECKING:
     from dkp.characters.models import Character
 
 
+# A tick brought in from another tool names the tool's row in its source (``raids.history``), and its
+# credits say it in their memo, whenever they are written: at the import, or when a member claims.
+IMPORTED_FROM = "imported from "
+
+
 def tick_cause(tick: RaidTick) -> Cause:
     """What a tick's credit records: the event and the tick, dated when the tick was held."""
-    return Cause(
-        memo=f"{tick.raid.event.name}: {tick.description or 'tick'}", occurred_at=tick.occurred_at, tick_id=tick.pk
-    )
+    memo = f"{tick.raid.event.name}: {tick.description or 'tick'}"
+    if tick.source_name.startswith(IMPORTED_FROM):
+        memo = f"{memo} ({tick.source_name.removeprefix(IMPORTED_FROM)})"
+    return Cause(memo=memo, occurred_at=tick.occurred_at, tick_id=tick.pk)
 
 
 def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from dkp.core.errors import InvalidInput
 from dkp.core.numbers import WholeNumber
 from dkp.points.models import EntryKind
-from dkp.points.services import Cause, PastEntry, record_past_entries
+from dkp.points.services import PastEntry, record_past_entries
+from dkp.raids.credits import IMPORTED_FROM, tick_cause
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 from dkp.raids.services import MAX_TICK_VALUE, require_tick_time
 
@@ -67,7 +68,7 @@ def record_past_raids(*, raids: Sequence[PastRaid], actor: User | None) -> list[
             occurred_at=tick.occurred_at,
             value=tick.value,
             description=tick.description[:100],
-            source_name=tick.source_ref[:200],
+            source_name=f"{IMPORTED_FROM}{tick.source_ref}"[:200] if tick.source_ref else "",
             created_by=actor,
         )
         for saved_raid, raid in zip(saved, raids, strict=True)
@@ -98,12 +99,7 @@ def record_past_raids(*, raids: Sequence[PastRaid], actor: User | None) -> list[
                     first_character.setdefault(character.owner_id, character.name)
             if tick.value == 0:
                 continue
-            memo = f"{raid.event.name}: {tick.description or 'tick'}"
-            cause = Cause(
-                memo=f"{memo} ({tick.source_ref})" if tick.source_ref else memo,
-                occurred_at=tick.occurred_at,
-                tick_id=row.pk,
-            )
+            cause = tick_cause(row)
             credits.extend(
                 PastEntry(
                     user_id=user_id,

@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from dkp.accounts.models import User
 from dkp.characters.models import Character
@@ -22,7 +23,8 @@ from dkp.core.errors import Conflict, InvalidInput
 from dkp.loot.models import LootDistribution
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
-from dkp.raids.models import RaidAttendance, RaidTick
+from dkp.raids.attendance import refresh_attendance_summaries
+from dkp.raids.models import MemberAttendanceSummary, RaidAttendance, RaidTick
 from dkp.raids.ownership import approve_claim_crediting
 from dkp.sources.history import (
     SourceAdjustment,
@@ -207,3 +209,22 @@ def test_characters_go_only_to_members(guild: Guild) -> None:
             history=old_guild(), actor=guild.officer, mapping={"Lonewolf": guild.guest}, accept_differences="x"
         )
     assert refused.value.code == "owner_not_member"
+
+
+def test_the_guild_s_pages_count_the_imported_history(client: Client, guild: Guild) -> None:
+    confirm_import(
+        history=old_guild(), actor=guild.officer, mapping={"Lonewolf": guild.poor_member}, accept_differences="known"
+    )
+    refresh_attendance_summaries()
+    lifetime = MemberAttendanceSummary.objects.get(user=guild.poor_member, pool__name="Legacy")
+    assert (lifetime.attended_lifetime, lifetime.held_lifetime) == (2, 4)  # Lonewolf at t1 and t4 of four
+    client.force_login(guild.good_member)
+    ring = LootDistribution.objects.get(item__name="Shiny Ring")
+    item_page = client.get(f"/items/{ring.item_id}/").text
+    assert "Gwendolyn" in item_page
+    assert "Legacy" in item_page
+    standings = client.get("/?pool=" + str(ring.pool_id)).text
+    assert "Pip" in standings
+    member_page = client.get(f"/members/{guild.poor_member.username}/").text
+    assert "import rounding" in member_page
+    assert "Plane of Fear: first (OpenDKP tick t1)" in member_page

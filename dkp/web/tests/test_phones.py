@@ -91,6 +91,20 @@ def _preview_a_tick(page: Any, world: World, base: str) -> None:
     page.wait_for_selector("#present-count")
 
 
+def _preview_an_import(page: Any, world: World, base: str) -> None:
+    """The import preview is the answer to an upload: a spreadsheet's zip, then measure the preview."""
+    import tempfile
+    from pathlib import Path
+
+    from dkp.switching.tests.test_import_page import spreadsheet_zip
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "points.zip").write_bytes(spreadsheet_zip())
+    page.locator("input[type=file]").set_input_files(str(folder / "points.zip"))
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_selector("table.import-balances")
+
+
 PAGES: list[Visit] = [
     # Everyone
     Visit("standings", "web:home", EVERYONE),
@@ -136,6 +150,8 @@ PAGES: list[Visit] = [
     Visit("edit a pool", lambda w: reverse("officer:pool_edit", args=[w.guild.pool.pk]), (OFFICER,)),
     Visit("member roles", "officer:roles", (OFFICER,)),
     Visit("guild settings", "officer:settings", (OFFICER,)),
+    Visit("import a guild's history", "officer:import", (OFFICER,)),
+    Visit("import preview after an upload", "officer:import", (OFFICER,), then=_preview_an_import),
     Visit(
         "tick preview after an upload",
         lambda w: reverse("raids:tick_new", args=[w.guild.raid.pk]),
