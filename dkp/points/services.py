@@ -227,19 +227,27 @@ class PastEntry:
     cause: Cause
 
 
+def _whole(amount: object, *, what: str, positive: bool) -> None:
+    # Years of history are hundreds of thousands of entries: a plain int in range is checked inline,
+    # anything else goes through the rule that says what is wrong.
+    if type(amount) is int and amount != 0 and (1 if positive else -MAX_ENTRY_POINTS) <= amount <= MAX_ENTRY_POINTS:
+        return
+    require_whole_points(amount, what=what, allow_negative=not positive)
+
+
 def _past_line(entry: PastEntry) -> None:
     if entry.cause.occurred_at is None:
         raise ValueError("a past entry keeps the time it happened")
     if entry.kind == EntryKind.ATTENDANCE:
-        require_whole_points(entry.amount, what="tick value", allow_negative=False)
+        _whole(entry.amount, what="tick value", positive=True)
         if entry.cause.tick_id is None:
             raise ValueError("an attendance credit points at its tick")
     elif entry.kind == EntryKind.LOOT:
-        require_whole_points(-entry.amount, what="price", allow_negative=False)
+        _whole(-entry.amount, what="price", positive=True)
         if entry.cause.loot_id is None:
             raise ValueError("a loot charge points at its award")
     elif entry.kind == EntryKind.ADJUSTMENT:
-        require_whole_points(entry.amount)
+        _whole(entry.amount, what="amount", positive=False)
     else:
         raise ValueError(f"{entry.kind} entries are not brought in from other tools")
 
@@ -254,9 +262,14 @@ def record_past_entries(*, entries: Sequence[PastEntry], actor: User | None) -> 
     if not entries:
         return []
     times = []
+    checked: dict[dt.datetime, dt.datetime] = {}  # entries of one tick share its time: check it once
     for entry in entries:
         _past_line(entry)
-        times.append(_entry_time(entry.cause))
+        at = entry.cause.occurred_at
+        assert at is not None  # _past_line refused the entry otherwise
+        if at not in checked:
+            checked[at] = _entry_time(entry.cause)
+        times.append(checked[at])
     adjustments = PointAdjustment.objects.bulk_create(
         [
             PointAdjustment(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dkp.points.models import EntryKind, PointEntry
+from dkp.points.models import DkpPool, EntryKind, PointEntry
 from dkp.points.services import Cause, PastEntry, credit_attendance, locked_summary, record_past_entries
 from dkp.raids.models import RaidAttendance, RaidTick
 
@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 IMPORTED_FROM = "imported from "
 
 
+def tick_memo(event_name: str, description: str, source_name: str) -> str:
+    memo = f"{event_name}: {description or 'tick'}"
+    if source_name.startswith(IMPORTED_FROM):
+        memo = f"{memo} ({source_name.removeprefix(IMPORTED_FROM)})"
+    return memo
+
+
 def tick_cause(tick: RaidTick) -> Cause:
     """What a tick's credit records: the event and the tick, dated when the tick was held."""
-    memo = f"{tick.raid.event.name}: {tick.description or 'tick'}"
-    if tick.source_name.startswith(IMPORTED_FROM):
-        memo = f"{memo} ({tick.source_name.removeprefix(IMPORTED_FROM)})"
+    memo = tick_memo(tick.raid.event.name, tick.description, tick.source_name)
     return Cause(memo=memo, occurred_at=tick.occurred_at, tick_id=tick.pk)
 
 
@@ -67,46 +72,56 @@ def credit_pending_attendance(*, character: Character, actor: User | None) -> li
 
     Rows stay with whoever owned the character at the time; only rows with no user are taken.
     The credit keeps the tick's own date. A character brought in with years of history has
-    thousands of such rows, so they move in one UPDATE and their credits in one ledger call.
-    Joins the caller's transaction.
+    thousands of such rows, so they are read as plain values, moved in one UPDATE and credited in
+    one ledger call. Joins the caller's transaction.
     """
     owner = character.owner
     if owner is None:
         return []
+    waiting = RaidAttendance.objects.filter(character=character, user__isnull=True)
     pending = list(
-        RaidAttendance.objects.select_for_update(of=("self",))
-        .filter(character=character, user__isnull=True)
-        .select_related("tick__raid__event__pool")
+        waiting.select_for_update(of=("self",))
         .order_by("tick__occurred_at", "tick_id")
+        .values_list(
+            "tick_id",
+            "character_name",
+            "tick__value",
+            "tick__occurred_at",
+            "tick__description",
+            "tick__source_name",
+            "tick__raid__event__name",
+            "tick__raid__event__pool_id",
+        )
     )
     if not pending:
         return []
-    RaidAttendance.objects.filter(pk__in=[row.pk for row in pending]).update(user=owner)
+    waiting.update(user=owner)
     # The owner is taken into the locked summaries before the check, as credit_attendance does.
-    pools = {row.tick.raid.event.pool for row in pending}
-    for pool in sorted(pools, key=lambda pool: pool.pk):
-        locked_summary(user=owner, pool=pool)
+    for pool_id in sorted({row[7] for row in pending}):
+        locked_summary(user=owner, pool=DkpPool(pk=pool_id))
     credited = set(
         PointEntry.objects.filter(
             user=owner,
             kind=EntryKind.ATTENDANCE,
             reversed_by__isnull=True,
-            tick_id__in=[row.tick_id for row in pending],
+            tick__attendance__character=character,
         ).values_list("tick_id", flat=True)
     )
     credits = []
-    for row in pending:
-        if row.tick.value == 0 or row.tick_id in credited:
+    for tick_id, character_name, value, occurred_at, description, source_name, event_name, pool_id in pending:
+        if value == 0 or tick_id in credited:
             continue
-        credited.add(row.tick_id)
+        credited.add(tick_id)
         credits.append(
             PastEntry(
                 user_id=owner.pk,
-                pool_id=row.tick.raid.event.pool_id,
+                pool_id=pool_id,
                 kind=EntryKind.ATTENDANCE,
-                amount=row.tick.value,
-                character_name=row.character_name,
-                cause=tick_cause(row.tick),
+                amount=value,
+                character_name=character_name,
+                cause=Cause(
+                    memo=tick_memo(event_name, description, source_name), occurred_at=occurred_at, tick_id=tick_id
+                ),
             )
         )
     return record_past_entries(entries=credits, actor=actor)
