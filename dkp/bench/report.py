@@ -572,7 +572,17 @@ def _compact(run: dict[str, Any]) -> dict[str, Any]:
     return {**run, "figures": figures}
 
 
-def render(runs: Runs, *, notes: str, history: list[str], info: dict[str, str], date: str, revision: str) -> str:
+def render(
+    runs: Runs,
+    *,
+    notes: str,
+    history: list[str],
+    info: dict[str, str],
+    date: str,
+    revision: str,
+    import_section: str = "",
+    import_history: str = "",
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -637,6 +647,7 @@ def render(runs: Runs, *, notes: str, history: list[str], info: dict[str, str], 
         "",
         *_load_test(runs.loadtest, runs.long),
         "",
+        *([import_section, ""] if import_section else []),
         "## How the figures are taken",
         "",
         HOW.rstrip(),
@@ -657,16 +668,51 @@ def render(runs: Runs, *, notes: str, history: list[str], info: dict[str, str], 
         *history,
         HISTORY_END,
         "",
+        *([import_history, ""] if import_history else []),
     ]
     return "\n".join(lines)
 
 
 def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
-    runs = Runs.read(paths)
+    """The report from these runs' JSON. Runs of ``bench_import`` alone (``BENCH_ONLY=import``)
+    rewrite only the page's import section and add to its history; the rest stays as it was."""
+    from dkp.bench import import_report
+
+    imports: dict[str, dict[str, Any]] = {}
+    others: list[Path] = []
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("kind") == "import":
+            imports[data["database"]["vendor"]] = data
+        else:
+            others.append(path)
+    runs = Runs.read(others)
     markdown_path, json_path = docs / "benchmarks.md", docs / "benchmarks.json"
     old_markdown = markdown_path.read_text(encoding="utf-8") if markdown_path.exists() else ""
     old_json = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else {}
     info = machine(runs)
+    if imports:
+        import_date = max(dt.datetime.fromisoformat(run["finished_at"]) for run in imports.values())
+        import_entry = import_report.history_row(
+            imports, date=import_date.strftime("%Y-%m-%d %H:%M UTC"), revision=commit(), info=info
+        )
+        old_json = {
+            **old_json,
+            "import": imports,
+            "import_history": [*old_json.get("import_history", []), import_entry],
+        }
+    if not others:
+        if not imports:
+            raise ValueError("No runs to report.")
+        markdown_path.write_text(
+            import_report.updated(
+                old_markdown, imports, date=import_date.strftime("%Y-%m-%d %H:%M UTC"), revision=commit(), info=info
+            ),
+            encoding="utf-8",
+        )
+        json_path.write_text(json.dumps(old_json, indent=1) + "\n", encoding="utf-8")
+        return [markdown_path, json_path]
+    import_rows = import_report.history_rows(old_markdown) + ([import_entry] if imports else [])
     date = runs.finished_at() or timezone.now().strftime("%Y-%m-%d %H:%M")
     revision = commit()
     entry = history_entry(runs, date=date, revision=revision, info=info)
@@ -679,6 +725,10 @@ def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
             info=info,
             date=date,
             revision=revision,
+            import_section=import_report.section(imports)
+            if imports
+            else import_report.old_section(old_markdown) or import_report.section({}),
+            import_history=import_report.history_table(import_rows),
         ),
         encoding="utf-8",
     )
@@ -690,6 +740,8 @@ def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
         "loadtest": runs.loadtest,
         "targets": [dict(zip(("target", "limit", "figures", "verdict"), t.row(), strict=True)) for t in targets(runs)],
         "history": [*old_json.get("history", []), entry],
+        "import": old_json.get("import"),
+        "import_history": old_json.get("import_history", []),
     }
     json_path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     return [markdown_path, json_path]
