@@ -130,6 +130,13 @@ def history_table(rows: list[str]) -> str:
 
 
 def history_row(imports: Imports, *, date: str, revision: str, info: dict[str, str]) -> str:
+    """The history table's row of these runs."""
+    return "| " + " | ".join(history_entry(imports, date=date, revision=revision, info=info).values()) + " |"
+
+
+def history_entry(imports: Imports, *, date: str, revision: str, info: dict[str, str]) -> dict[str, str]:
+    """These runs' key figures by the history's columns, as docs/benchmarks.json keeps them."""
+
     def pair(value: Any) -> str:
         return " / ".join(number(value(imports[vendor])) if vendor in imports else NONE for vendor, _ in VENDORS)
 
@@ -143,7 +150,7 @@ def history_row(imports: Imports, *, date: str, revision: str, info: dict[str, s
         pair(lambda run: run["claim"]["peak_rss_mb"]),
         pair(lambda run: run["claim"]["reconcile_differences"]),
     ]
-    return "| " + " | ".join(values) + " |"
+    return dict(zip(HISTORY_COLUMNS, values, strict=True))
 
 
 def _block(markdown: str, start: str, end: str) -> str | None:

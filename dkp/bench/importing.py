@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from dkp.bench.source import Size, write_opendkp_dump
+
 MB = 1_000_000
 _STEP = re.compile(r"(?:^|  )(?P<step>[^\n]+?)\.\.\.|(?<= )(?P<seconds>\d+\.\d) s(?![\w.])")
 
@@ -44,12 +46,10 @@ def balances_path(dump: Path) -> Path:
     return dump.with_name(dump.name.removesuffix(".sql") + ".balances.json")
 
 
-def write_source(path: Path, *, seed: int = 1) -> dict[str, Any]:
+def write_source(path: Path, *, seed: int = 1, size: Size | None = None) -> dict[str, Any]:
     """The ten-year dump (dkp/bench/source.py) and, beside it, the balance OpenDKP gives each character."""
-    from dkp.bench.source import write_opendkp_dump
-
     started = time.perf_counter()
-    written = write_opendkp_dump(path, seed=seed)
+    written = write_opendkp_dump(path, seed=seed, size=size)
     balances_path(path).write_text(
         json.dumps(
             {"client_id": written.client_id, "balances": {name: str(value) for name, value in written.balances.items()}}
@@ -57,9 +57,9 @@ def write_source(path: Path, *, seed: int = 1) -> dict[str, Any]:
         + "\n",
         encoding="utf-8",
     )
-    size = {**written.as_json(), "seconds": round(time.perf_counter() - started, 1), "seed": seed}
-    _size_path(path).write_text(json.dumps(size) + "\n", encoding="utf-8")
-    return size
+    counts = {**written.as_json(), "seconds": round(time.perf_counter() - started, 1), "seed": seed}
+    _size_path(path).write_text(json.dumps(counts) + "\n", encoding="utf-8")
+    return counts
 
 
 def _size_path(dump: Path) -> Path:
@@ -144,7 +144,7 @@ def run(*, label: str, source: Path, logs: Path, progress: Callable[[str], None]
 
     progress(f"  import_guild {source.name}...")
     imported = run_child(
-        ["import_guild", str(source), "--client-id", known["client_id"], "--accept-differences", "bench"],
+        ["import_guild", _shown(source), "--client-id", known["client_id"], "--accept-differences", "bench"],
         log=logs / f"{label}-import",
     )
     if imported["exit_code"] != 0:
@@ -177,6 +177,14 @@ def run(*, label: str, source: Path, logs: Path, progress: Callable[[str], None]
         "import": {**imported, "steps": steps, "phases": phase_totals(steps)},
         "claim": {**claim, "process_seconds": claimed["seconds"], "peak_rss_mb": claimed["peak_rss_mb"]},
     }
+
+
+def _shown(path: Path) -> str:
+    """The path as the figures show it: from the project's folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
+    except ValueError:
+        return str(path)
 
 
 def source_size(source: Path) -> dict[str, Any]:

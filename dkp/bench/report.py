@@ -587,9 +587,10 @@ def render(
         "# Benchmarks",
         "",
         "Figures, not timed tests: `make bench` (scripts/bench.sh) generates the guild, measures it on SQLite",
-        "and PostgreSQL, plays a raid night against gunicorn, and rewrites this page and docs/benchmarks.json.",
-        "Everything here is rewritten by the next run except **Notes**, which is for people, and **History**,",
-        "which gains a row per run.",
+        "and PostgreSQL, plays a raid night against gunicorn, imports ten years of OpenDKP history, and rewrites",
+        "this page and docs/benchmarks.json. Everything here is rewritten by the next run except **Notes**, which",
+        "is for people, and **History**, which gains a row per run; `BENCH_ONLY=import` rewrites only the import",
+        "section and adds to its own history.",
         "",
         f"## Latest run: {date}, commit {revision}",
         "",
@@ -693,12 +694,15 @@ def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
     info = machine(runs)
     if imports:
         import_date = max(dt.datetime.fromisoformat(run["finished_at"]) for run in imports.values())
-        import_entry = import_report.history_row(
+        import_entry = import_report.history_entry(
             imports, date=import_date.strftime("%Y-%m-%d %H:%M UTC"), revision=commit(), info=info
         )
         old_json = {
             **old_json,
-            "import": imports,
+            "import": {
+                vendor: {**run, "import": {k: v for k, v in run["import"].items() if k != "stdout_file"}}
+                for vendor, run in imports.items()
+            },
             "import_history": [*old_json.get("import_history", []), import_entry],
         }
     if not others:
@@ -712,7 +716,9 @@ def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
         )
         json_path.write_text(json.dumps(old_json, indent=1) + "\n", encoding="utf-8")
         return [markdown_path, json_path]
-    import_rows = import_report.history_rows(old_markdown) + ([import_entry] if imports else [])
+    import_rows = import_report.history_rows(old_markdown)
+    if imports:
+        import_rows.append("| " + " | ".join(import_entry.values()) + " |")
     date = runs.finished_at() or timezone.now().strftime("%Y-%m-%d %H:%M")
     revision = commit()
     entry = history_entry(runs, date=date, revision=revision, info=info)

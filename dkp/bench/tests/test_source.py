@@ -1,8 +1,13 @@
 """The ten-year OpenDKP dump, at a size a test can read: what the reader finds in it, and the report's part."""
 
+import json
 from decimal import Decimal
+from io import StringIO
 
-from dkp.bench import import_report, importing
+import pytest
+from django.core.management import call_command
+
+from dkp.bench import import_report, importing, report
 from dkp.bench.source import CLIENT_ID, Size, write_opendkp_dump
 from dkp.sources.mysqldump import MysqlDumpFile
 from dkp.sources.opendkp import POOL_KEY, read_opendkp
@@ -115,7 +120,11 @@ def test_an_import_only_run_rewrites_the_import_section_and_adds_to_its_history_
 
     first = import_report.updated(page, {"sqlite": _run("sqlite", 69.1)}, date="d1", revision="abc", info=info)
     second = import_report.updated(
-        first, {"sqlite": _run("sqlite", 70.0), "postgresql": _run("postgresql", 80.0)}, date="d2", revision="def", info=info
+        first,
+        {"sqlite": _run("sqlite", 70.0), "postgresql": _run("postgresql", 80.0)},
+        date="d2",
+        revision="def",
+        info=info,
     )
 
     assert first.index("## Import: ten years of OpenDKP history") < first.index("## How the figures are taken")
@@ -123,9 +132,52 @@ def test_an_import_only_run_rewrites_the_import_section_and_adds_to_its_history_
     assert "| **import_guild, start to end** (with Django's start-up) | **70.0 s** | **80.0 s** |" in second
     assert "69.1 s" not in second.split("### Import history")[0]
     assert second.count("## Import: ten years") == 1
+    machine = "2 cores, 23.5 GiB, AMD EPYC"
+    dash = report.NONE
     assert import_report.history_rows(second) == [
-        "| d1 | abc | 2 cores, 23.5 GiB, AMD EPYC | 69.1 / – | 550.6 / – | 250.0 / – | 700.0 / – | 0 / – |",
-        "| d2 | def | 2 cores, 23.5 GiB, AMD EPYC | 70.0 / 80.0 | 550.6 / 550.6 | 250.0 / 250.0 | 700.0 / 700.0 | 0 / 0 |",
+        f"| d1 | abc | {machine} | 69.1 / {dash} | 550.6 / {dash} | 250.0 / {dash} | 700.0 / {dash} | 0 / {dash} |",
+        f"| d2 | def | {machine} | 70.0 / 80.0 | 550.6 / 550.6 | 250.0 / 250.0 | 700.0 / 700.0 | 0 / 0 |",
     ]
     assert second.replace(import_report.old_section(second) or "", "").startswith("# Benchmarks\n\nThe rest.")
     assert "| rows |" in second
+
+
+def test_the_report_of_an_import_only_run_keeps_the_rest_of_the_page_and_its_json(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    page = "# Benchmarks\n\nThe rest.\n\n## How the figures are taken\n\n- how\n"
+    (docs / "benchmarks.md").write_text(page, encoding="utf-8")
+    (docs / "benchmarks.json").write_text('{"history": [{"date": "earlier"}]}', encoding="utf-8")
+    figures = tmp_path / "import-sqlite.json"
+    figures.write_text(json.dumps(_run("sqlite", 69.1)), encoding="utf-8")
+
+    report.write_report([figures], docs=docs)
+
+    markdown = (docs / "benchmarks.md").read_text(encoding="utf-8")
+    kept = json.loads((docs / "benchmarks.json").read_text(encoding="utf-8"))
+    assert markdown.startswith("# Benchmarks\n\nThe rest.\n")
+    assert "| **import_guild peak memory** | **551 MB** |" in markdown
+    assert kept["history"] == [{"date": "earlier"}]
+    assert kept["import"]["sqlite"]["claim"]["reconcile_differences"] == 0
+    assert kept["import_history"][0]["import s (S / P)"] == f"69.1 / {report.NONE}"
+    assert kept["import_history"][0]["date"] == "2026-12-02 15:30 UTC"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_small_guild_imports_and_once_every_main_is_claimed_every_balance_is_opendkps(tmp_path):
+    source = tmp_path / "opendkp-small.sql"
+    size = importing.write_source(source, seed=2, size=Size(characters=30, alts=10, raids=12, present_per_raid=12))
+    call_command("import_guild", str(source), client_id=CLIENT_ID, accept_differences="bench", stdout=StringIO())
+
+    claimed = importing.claim_everything(source=source)
+
+    assert claimed["mains"] == 20
+    assert claimed["characters_given"] == 30
+    assert claimed["characters_left_unowned"] == 0
+    assert claimed["pending_before"] > 0
+    assert claimed["pending_after"] == 0
+    # a credit for every attendance row, a charge for every loot, an entry for every adjustment
+    assert claimed["ledger_entries_written"] >= size["attendance"] + size["loot"] + size["adjustments"]
+    assert claimed["reconcile_differences"] == 0
+    assert claimed["members_checked"] == 20
+    assert claimed["balance_mismatches"] == 0

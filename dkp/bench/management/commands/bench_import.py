@@ -55,7 +55,11 @@ class Command(BaseCommand):
         database = str(settings.DATABASES["default"]["NAME"])
         self.stdout.write(f"bench_import {options['label']}: importing into {database}")
         try:
-            result = importing.run(label=options["label"], source=source, logs=out.parent, progress=self.stdout.write)
+            # The steps' output and the claims' figures go in a folder of their own, out of the
+            # way of the report's globs of var/bench/*.json.
+            result = importing.run(
+                label=options["label"], source=source, logs=out.parent / "import-logs", progress=self.stdout.write
+            )
         except importing.ImportBenchError as error:
             raise CommandError(str(error)) from None
         importing.write_json(result, out)
