@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dkp.bench.report import NONE, VENDORS, machine_line, number, table
+from dkp.bench.formatting import NONE, VENDORS, machine_line, number, table
 
 START, END = "<!-- import:start -->", "<!-- import:end -->"
 HISTORY_START, HISTORY_END = "<!-- import-history:start -->", "<!-- import-history:end -->"

@@ -31,7 +31,15 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from dkp.accounts.models import User
+from dkp.bench.measure import database_version
 from dkp.bench.source import Size, write_opendkp_dump
+from dkp.characters.models import Character
+from dkp.core.roles import RoleGroup
+from dkp.points.models import PointEntry, UserPointsSummary
+from dkp.points.selectors import summary_differences
+from dkp.raids.ownership import assign_owners
+from dkp.switching.models import ImportedCharacter, ImportRun, PendingEntry
 
 MB = 1_000_000
 _STEP = re.compile(r"(?:^|  )(?P<step>[^\n]+?)\.\.\.|(?<= )(?P<seconds>\d+\.\d) s(?![\w.])")
@@ -122,17 +130,11 @@ def run_child(args: list[str], *, log: Path) -> dict[str, Any]:
 
 
 def _database_is_empty() -> bool:
-    from dkp.characters.models import Character
-    from dkp.points.models import PointEntry
-    from dkp.switching.models import ImportRun
-
     return not (ImportRun.objects.exists() or Character.objects.exists() or PointEntry.objects.exists())
 
 
 def run(*, label: str, source: Path, logs: Path, progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """Import ``source`` into this (empty) database and claim its mains; the result is what the report reads."""
-    from dkp.bench.measure import database_version
-
     if not _database_is_empty():
         raise ImportBenchError(
             f"{settings.DATABASES['default']['NAME']} already holds characters, points or an import: the import "
@@ -196,14 +198,6 @@ def source_size(source: Path) -> dict[str, Any]:
 
 def claim_everything(*, source: Path | None = None) -> dict[str, Any]:
     """Give every imported main to a new member of its own, in one ``assign_owners``, and check the ledger."""
-    from dkp.accounts.models import User
-    from dkp.characters.models import Character
-    from dkp.core.roles import RoleGroup
-    from dkp.points.models import PointEntry, UserPointsSummary
-    from dkp.points.selectors import summary_differences
-    from dkp.raids.ownership import assign_owners
-    from dkp.switching.models import ImportedCharacter, PendingEntry
-
     mains = list(
         Character.objects.filter(
             imported_as__isnull=False, imported_as__main__isnull=True, owner__isnull=True
@@ -249,21 +243,21 @@ def claim_everything(*, source: Path | None = None) -> dict[str, Any]:
         "balance_mismatches": None,
     }
     if source is not None and balances_path(source).exists():
-        result.update(_balances_against_opendkp(source, ImportedCharacter, UserPointsSummary))
+        result.update(_balances_against_opendkp(source))
     return result
 
 
-def _balances_against_opendkp(source: Path, imported: Any, summaries: Any) -> dict[str, Any]:
+def _balances_against_opendkp(source: Path) -> dict[str, Any]:
     """Each member's balance against OpenDKP's: the sum of their characters' balances, rounded half
     away from zero to whole points (how the import rounds a main and its alts together)."""
     known = json.loads(balances_path(source).read_text(encoding="utf-8"))["balances"]
     expected: dict[int, Decimal] = {}
-    for row in imported.objects.select_related("character"):
+    for row in ImportedCharacter.objects.select_related("character"):
         owner = row.character.owner_id
         if owner is not None:
             expected[owner] = expected.get(owner, Decimal(0)) + Decimal(known.get(row.character.name, "0"))
     here: dict[int, int] = {}
-    for summary in summaries.objects.all():
+    for summary in UserPointsSummary.objects.all():
         here[summary.user_id] = here.get(summary.user_id, 0) + summary.balance
     mismatches = [
         user
