@@ -25,11 +25,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-NONE = "\u2013"  # an en dash: a figure that was not taken
-TIMES = "\u00d7"  # the multiplication sign of ratios, 2.4x read as "2.4 times"
+from dkp.bench import import_report
+from dkp.bench.formatting import NONE, TIMES, VENDORS, both, machine_line, ms, number, table, times
+
 NOTES_START, NOTES_END = "<!-- notes:start -->", "<!-- notes:end -->"
 HISTORY_START, HISTORY_END = "<!-- history:start -->", "<!-- history:end -->"
-VENDORS = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
 
 # The side-by-side table, in the issue's order: (figure key, short name).
 MEASUREMENTS = (
@@ -140,10 +140,6 @@ def machine(runs: Runs) -> dict[str, str]:
     }
 
 
-def machine_line(info: dict[str, str]) -> str:
-    return f"{info['cores']} cores, {info['memory']}, {info['cpu']}"
-
-
 def commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(  # noqa: S603 - fixed git arguments
@@ -160,44 +156,6 @@ def commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}+changes" if dirty else head
-
-
-# --- Formatting -------------------------------------------------------------------------------------
-
-
-def ms(value: float | None) -> str:
-    if value is None:
-        return NONE
-    if value >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
-
-
-def number(value: Any) -> str:
-    if value is None:
-        return NONE
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def times(ratio: float) -> str:
-    """A ratio as people read it: 2.4, 0.31 or 120 times, with the multiplication sign."""
-    if ratio >= 10:
-        return f"{ratio:,.0f}{TIMES}"
-    # Two decimals under 1.1 too, so a near miss such as 1.03 does not read as an even 1.0.
-    return f"{ratio:.1f}{TIMES}" if ratio >= 1.1 else f"{ratio:.2f}{TIMES}"
-
-
-def table(header: list[str], rows: list[list[str]], *, align: str = "") -> list[str]:
-    """A Markdown table; ``align`` gives one letter per column (l or r), default left then right."""
-    align = align or "l" + "r" * (len(header) - 1)
-    rule = ["---:" if a == "r" else "---" for a in align]
-    return ["| " + " | ".join(cells) + " |" for cells in [header, rule, *rows]]
-
-
-def both(values: list[Any], render: Callable[[Any], str] = ms) -> str:
-    return " / ".join(render(value) for value in values)
 
 
 # --- Targets ----------------------------------------------------------------------------------------
@@ -572,14 +530,25 @@ def _compact(run: dict[str, Any]) -> dict[str, Any]:
     return {**run, "figures": figures}
 
 
-def render(runs: Runs, *, notes: str, history: list[str], info: dict[str, str], date: str, revision: str) -> str:
+def render(
+    runs: Runs,
+    *,
+    notes: str,
+    history: list[str],
+    info: dict[str, str],
+    date: str,
+    revision: str,
+    import_section: str = "",
+    import_history: str = "",
+) -> str:
     lines = [
         "# Benchmarks",
         "",
         "Figures, not timed tests: `make bench` (scripts/bench.sh) generates the guild, measures it on SQLite",
-        "and PostgreSQL, plays a raid night against gunicorn, and rewrites this page and docs/benchmarks.json.",
-        "Everything here is rewritten by the next run except **Notes**, which is for people, and **History**,",
-        "which gains a row per run.",
+        "and PostgreSQL, plays a raid night against gunicorn, imports ten years of OpenDKP history, and rewrites",
+        "this page and docs/benchmarks.json. Everything here is rewritten by the next run except **Notes**, which",
+        "is for people, and **History**, which gains a row per run; `BENCH_ONLY=import` rewrites only the import",
+        "section and adds to its own history.",
         "",
         f"## Latest run: {date}, commit {revision}",
         "",
@@ -637,6 +606,7 @@ def render(runs: Runs, *, notes: str, history: list[str], info: dict[str, str], 
         "",
         *_load_test(runs.loadtest, runs.long),
         "",
+        *([import_section, ""] if import_section else []),
         "## How the figures are taken",
         "",
         HOW.rstrip(),
@@ -657,16 +627,54 @@ def render(runs: Runs, *, notes: str, history: list[str], info: dict[str, str], 
         *history,
         HISTORY_END,
         "",
+        *([import_history, ""] if import_history else []),
     ]
     return "\n".join(lines)
 
 
 def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
-    runs = Runs.read(paths)
+    """The report from these runs' JSON. Runs of ``bench_import`` alone (``BENCH_ONLY=import``)
+    rewrite only the page's import section and add to its history; the rest stays as it was."""
+    imports: dict[str, dict[str, Any]] = {}
+    others: list[Path] = []
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("kind") == "import":
+            imports[data["database"]["vendor"]] = data
+        else:
+            others.append(path)
+    runs = Runs.read(others)
     markdown_path, json_path = docs / "benchmarks.md", docs / "benchmarks.json"
     old_markdown = markdown_path.read_text(encoding="utf-8") if markdown_path.exists() else ""
     old_json = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else {}
     info = machine(runs)
+    if imports:
+        import_date = max(dt.datetime.fromisoformat(run["finished_at"]) for run in imports.values())
+        import_entry = import_report.history_entry(
+            imports, date=import_date.strftime("%Y-%m-%d %H:%M UTC"), revision=commit(), info=info
+        )
+        old_json = {
+            **old_json,
+            "import": {
+                vendor: {**run, "import": {k: v for k, v in run["import"].items() if k != "stdout_file"}}
+                for vendor, run in imports.items()
+            },
+            "import_history": [*old_json.get("import_history", []), import_entry],
+        }
+    if not others:
+        if not imports:
+            raise ValueError("No runs to report.")
+        markdown_path.write_text(
+            import_report.updated(
+                old_markdown, imports, date=import_date.strftime("%Y-%m-%d %H:%M UTC"), revision=commit(), info=info
+            ),
+            encoding="utf-8",
+        )
+        json_path.write_text(json.dumps(old_json, indent=1) + "\n", encoding="utf-8")
+        return [markdown_path, json_path]
+    import_rows = import_report.history_rows(old_markdown)
+    if imports:
+        import_rows.append("| " + " | ".join(import_entry.values()) + " |")
     date = runs.finished_at() or timezone.now().strftime("%Y-%m-%d %H:%M")
     revision = commit()
     entry = history_entry(runs, date=date, revision=revision, info=info)
@@ -679,6 +687,10 @@ def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
             info=info,
             date=date,
             revision=revision,
+            import_section=import_report.section(imports)
+            if imports
+            else import_report.old_section(old_markdown) or import_report.section({}),
+            import_history=import_report.history_table(import_rows),
         ),
         encoding="utf-8",
     )
@@ -690,6 +702,8 @@ def write_report(paths: list[Path], *, docs: Path) -> list[Path]:
         "loadtest": runs.loadtest,
         "targets": [dict(zip(("target", "limit", "figures", "verdict"), t.row(), strict=True)) for t in targets(runs)],
         "history": [*old_json.get("history", []), entry],
+        "import": old_json.get("import"),
+        "import_history": old_json.get("import_history", []),
     }
     json_path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     return [markdown_path, json_path]
