@@ -139,6 +139,8 @@ def assign_owners(*, owners: Sequence[tuple[Character, User]], actor: User, reas
     # Rows locked in one order, so two officers assigning overlapping batches cannot deadlock.
     for character, owner in sorted(owners, key=lambda pair: pair[0].pk):
         locked = lock_character(character)
+        if locked.owner is not None and locked.owner_id == owner.pk and character.owner_id is None:
+            continue  # an alt that came with its main earlier in this batch (dkp.switching's hand-over)
         if locked.owner is not None:
             raise Conflict(
                 f"{locked.name} already belongs to {locked.owner.name}; nothing was assigned. "

@@ -158,7 +158,8 @@ class _Reader:
         self.prefix = prefix
         self.history = SourceHistory(
             system=SourceSystem.EQDKP_PLUS,
-            source_id=f"eqdkp:{tables.label}#{prefix}",
+            # One EQdkp Plus site per guild: its tables' prefix names it, whichever dump or server holds them.
+            source_id=f"eqdkp:{prefix}",
             label=f"EQdkp Plus ({tables.label}, prefix {prefix})",
         )
         self.totals: dict[BalanceKey, Decimal] = defaultdict(Decimal)

@@ -172,7 +172,9 @@ def read_opendkp(tables: Tables, *, client_id: str) -> SourceHistory:
     guild_name = client_names.get(client_id, "")
     history = SourceHistory(
         system=SourceSystem.OPENDKP,
-        source_id=f"opendkp:{tables.label}#client={client_id}",
+        # A guild's clientId names it in every OpenDKP database: a newer dump, or the live database,
+        # is the same source, so importing it again brings only what is new.
+        source_id=f"opendkp:client={client_id}",
         label=f"OpenDKP {guild_name}" if guild_name else f"OpenDKP client {client_id}",
         pools=[
             SourcePool(
@@ -576,7 +578,9 @@ def read_opendkp_raid(
     ticks = reader.ticks
     return SourceHistory(
         system=SourceSystem.OPENDKP,
-        source_id=f"opendkp-raid:{where}#raids=" + ",".join(raid.key for raid in reader.raids),
+        # Raids are known by OpenDKP's own raid ids, whichever file holds them: overlapping files of
+        # raid JSON bring each raid once.
+        source_id="opendkp:raid-json",
         label=f"OpenDKP raids from {where}",
         pools=[
             SourcePool(

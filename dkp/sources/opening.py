@@ -8,13 +8,14 @@ spreadsheet's CSV files, a ``.json`` file is OpenDKP raid JSON.
 from __future__ import annotations
 
 import json
+import zipfile
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dkp.sources.eqdkp import read_eqdkp, suggested_prefixes
 from dkp.sources.history import SourceError, SourceHistory
-from dkp.sources.mysql_live import open_mysql
+from dkp.sources.mysql_live import open_mysql, parse_mysql_url
 from dkp.sources.mysqldump import MysqlDumpFile
 from dkp.sources.opendkp import read_opendkp, read_opendkp_raid
 from dkp.sources.spreadsheet import read_spreadsheet
@@ -60,6 +61,21 @@ def guess_kind(location: str) -> SourceKind | None:
     return None
 
 
+def shown_location(location: str) -> str:
+    """A location fit to print or log: a database address without its password."""
+    if location.startswith("mysql://"):
+        try:
+            return parse_mysql_url(location).label
+        except SourceError:
+            return "a mysql:// address"
+    return location
+
+
+# What a damaged archive, a file the system cannot read or a pathological document raises from deep
+# inside the standard library: each becomes a SourceError that names the source, never a crash.
+_UNREADABLE = (OSError, EOFError, RuntimeError, NotImplementedError, RecursionError, zipfile.BadZipFile, UnicodeError)
+
+
 def open_history(
     location: str,
     *,
@@ -70,6 +86,24 @@ def open_history(
     zone: ZoneInfo,
 ) -> SourceHistory:
     """Read the source at ``location``; ``SourceError`` when it cannot be read at all."""
+    try:
+        return _open_history(location, kind=kind, client_id=client_id, prefix=prefix, database=database, zone=zone)
+    except SourceError:
+        raise
+    except _UNREADABLE as error:
+        name = shown_location(location) if location.startswith("mysql://") else Path(location).name
+        raise SourceError(f"{name} cannot be read: {error}.", code="unreadable_source") from None
+
+
+def _open_history(
+    location: str,
+    *,
+    kind: SourceKind | None = None,
+    client_id: str = "",
+    prefix: str = "",
+    database: str = "",
+    zone: ZoneInfo,
+) -> SourceHistory:
     kind = kind or guess_kind(location)
     if kind == SourceKind.CSV:
         path = Path(location)

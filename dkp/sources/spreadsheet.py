@@ -91,9 +91,10 @@ def read_spreadsheet(files: Mapping[str, bytes] | Path, *, zone: ZoneInfo, label
     """The history in the CSV files; dates without an offset are taken as ``zone``'s local time.
 
     ``files`` is a folder, a .zip or a single .csv (a ``Path``), or file names with their contents.
-    ``label`` names the source for people and makes its ``source_id``.
+    ``label`` names the source for people. Every spreadsheet is one source (``source_id`` "csv"): rows
+    are known by what they say, so a corrected or grown file, under any name, brings only its new rows.
     """
-    history = SourceHistory(system=SourceSystem.SPREADSHEET, source_id=f"csv:{label}", label=label)
+    history = SourceHistory(system=SourceSystem.SPREADSHEET, source_id="csv", label=label)
     contents = _known_files(_file_contents(files, label=label), history.problems)
     if not any(name in contents for name in (TICKS, LOOT, ADJUSTMENTS, BALANCES)):
         raise SourceError(
@@ -445,6 +446,7 @@ class _Reader:
     raids: dict[str, _Raid] = field(default_factory=dict)
     ticks: dict[str, _Tick] = field(default_factory=dict)
     balances: dict[tuple[str, str], tuple[Decimal, str]] = field(default_factory=dict)
+    _seen: dict[str, int] = field(default_factory=dict)
 
     def _problem(self, where: str, message: str, code: str) -> None:
         self.history.problems.append(SourceProblem(where, message, code))
@@ -564,7 +566,7 @@ class _Reader:
             item_id = int(row.get("item_id"))
         self.history.loot.append(
             SourceLoot(
-                key=row.where,
+                key=self._content_key("loot", occurred_at.isoformat(), row.get("character"), item, str(price)),
                 character_key=self._character_key(row),
                 item_name=item,
                 price=price,
@@ -575,12 +577,20 @@ class _Reader:
             )
         )
 
+    def _content_key(self, kind: str, *values: str) -> str:
+        """A loot or adjustment row's key from what it says, not where it is: a row added above it
+        or a fixed file saved under another name leaves the key alone, so importing the spreadsheet
+        again brings only rows it has not brought. The same row written twice counts twice (#2)."""
+        base = _composite(kind, *(" ".join((value or "").split()).casefold() for value in values))
+        self._seen[base] = self._seen.get(base, 0) + 1
+        return base if self._seen[base] == 1 else f"{base}#{self._seen[base]}"
+
     def adjustment(self, row: _Row) -> None:
         occurred_at = _moment(row, self.zone)
         amount = _amount(row, "amount")
         self.history.adjustments.append(
             SourceAdjustment(
-                key=row.where,
+                key=self._content_key("adjustment", occurred_at.isoformat(), row.get("character"), str(amount)),
                 character_key=self._character_key(row),
                 pool_key=self._pool_key(row),
                 amount=amount,

@@ -17,6 +17,7 @@ difference: listed, and it blocks confirm unless an officer accepts it with a re
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -123,7 +124,7 @@ class BalanceLine:
     entries: int  # the sum of the rounded entries EQ DKP writes (this import and earlier ones)
     earlier_rounding: int
     rounding: int  # the import rounding entry this import writes
-    rounding_group: str  # the source group (its main's key) the rounding is written on and recorded for
+    rounding_character: str  # the key of the target's own character the rounding is written through
     now: int  # the member's balance before the import
 
     @property
@@ -250,7 +251,7 @@ class _Builder:
         self.plan.skipped.append(SourceProblem(where=where, message=message, code=code))
 
     def known(self, kind: RecordKind, key: str) -> SourceRecord | None:
-        return self.records.get((kind, key))
+        return self.records.get((kind, record_key(key)))
 
     def time_ok(self, at: dt.datetime, *, where: str, what: str) -> bool:
         problem = game_time_problem(at, what=what) if at.tzinfo is not None else f"The time of {what} has no time zone."
@@ -577,16 +578,22 @@ class _Builder:
                 self._lost(character_key, pool_key, balance)
         earlier = {
             key: record.amount or 0 for (kind, key), record in self.records.items() if kind == RecordKind.ROUNDING
-        }
+        }  # keyed by record_key(rounding_key(...)), as the lookups below ask
         balances_now = self._balances_now(targets.values())
         for key in sorted(set(exact) | set(source), key=lambda k: (targets[k[0]].label.lower(), k[1])):
             target_key, pool_key = key
             target = targets[target_key]
             pool_line = self.pools[pool_key]
-            # Earlier roundings are kept per source group (a main and its alts), which stays the same
-            # when a group finds its member between two imports; a member's are those of their groups.
-            groups = sorted({self.lines[c].main_key for c in chars[target_key]})
-            prior = sum(earlier.get(rounding_key(group, pool_key), 0) for group in groups)
+            # Earlier roundings are recorded per target: a member's own, and those of unclaimed mains
+            # that have since become theirs (a main claimed between two imports brings its rounding).
+            own = sorted(chars[target_key], key=lambda c: (self.lines[c].main_key != c, self.lines[c].name.lower()))
+            prior = earlier.get(record_key(rounding_key(target_key, pool_key)), 0)
+            if target.member is not None:
+                prior += sum(
+                    earlier.get(record_key(rounding_key(f"main:{c}", pool_key)), 0)
+                    for c in own
+                    if self.lines[c].main_key == c
+                )
             rounding = whole(exact[key]) - entries[key] - prior
             names = sorted(self.lines[c].name for c in chars[target_key])
             main = self.lines[target.main_key].name if target.main_key else None
@@ -604,7 +611,7 @@ class _Builder:
                     entries=entries[key],
                     earlier_rounding=prior,
                     rounding=rounding,
-                    rounding_group=target.main_key or groups[0],
+                    rounding_character=target.main_key or own[0],
                     now=balances_now.get((target.member.pk, pool_line.pool.pk), 0)
                     if target.member is not None and pool_line.pool is not None
                     else 0,
@@ -662,9 +669,21 @@ def blocks(problem: SourceProblem) -> bool:
     return problem.code not in NOTE_CODES and not problem.where.startswith("characters.csv")
 
 
-def rounding_key(group_key: str, pool_key: str) -> str:
-    """A rounding's record: per source group (its main's key) and pool."""
-    return f"{group_key}|{pool_key}"
+KEY_LENGTH = SourceRecord._meta.get_field("key").max_length or 200
+
+
+def record_key(key: str) -> str:
+    """A source's key as its record keeps it: as it is, or, when longer than the column, its start
+    and a digest of the whole (a spreadsheet's raid and tick names can be long)."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return f"{key[: KEY_LENGTH - 25]}~{digest}"
+
+
+def rounding_key(target_key: str, pool_key: str) -> str:
+    """A rounding's record: per target (``member:<id>`` or ``main:<source key>``) and pool."""
+    return f"{target_key}|{pool_key}"
 
 
 def class_of(source: SourceCharacter) -> str:

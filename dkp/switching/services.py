@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dkp.accounts.duties import require_another_officer
 from dkp.characters.models import Character
 from dkp.core.audit import record_audit
 from dkp.core.errors import Conflict, InvalidInput
@@ -38,11 +39,13 @@ from dkp.switching.models import (
 from dkp.switching.plan import (
     SYSTEM_NAMES,
     BalanceLine,
+    CharacterLine,
     Plan,
     build_plan,
     class_of,
     level_of,
     points_text,
+    record_key,
     rounding_key,
     source_ref,
     whole,
@@ -53,13 +56,16 @@ if TYPE_CHECKING:
     from dkp.points.models import PointEntry
 
 
-def check_mapping(mapping: Mapping[str, User]) -> None:
-    """Characters are mapped to people who may hold them: members, not guests or applicants."""
+def check_mapping(mapping: Mapping[str, User], *, actor: User | None = None) -> None:
+    """Characters are mapped to people who may hold them (members, not guests or applicants), and an
+    officer maps characters to themselves only where another officer could not (separation of duties,
+    as for assigning owners)."""
     for name, user in mapping.items():
         if not can(user, Capability.BID):
             raise InvalidInput(
                 f"{user.name} may not hold characters; map {name} to a guild member.", code="owner_not_member"
             )
+        require_another_officer(actor=actor, subject=user, action=f"import {name} as your own character")
 
 
 def rounding_memo(line: BalanceLine, history: SourceHistory) -> str:
@@ -122,14 +128,18 @@ def confirm_import(
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     mapping = dict(mapping or {})
-    check_mapping(mapping)
+    check_mapping(mapping, actor=actor)
     plan = build_plan(history, mapping=mapping)
     differences = plan.differences
     reason = " ".join(accept_differences.split())
     if (differences or plan.blocking) and not reason:
         raise Conflict(refusal_message(plan), code="differences" if differences else "rows_not_taken")
     counts = plan.counts()
-    if not any(counts["new"].values()) and not plan.roundings:
+    waiting_for_mapped = any(
+        line.member is not None and line.character is not None and line.character.owner_id is None
+        for line in plan.characters
+    )
+    if not any(counts["new"].values()) and not plan.roundings and not waiting_for_mapped:
         return None
     run = ImportRun.objects.create(
         system=history.system,
@@ -147,7 +157,7 @@ def confirm_import(
             }
             for line in differences
         ],
-        differences_accepted=reason[:300] if differences else "",
+        differences_accepted=reason[:300] if differences or plan.blocking else "",
         created_by=actor,
     )
     _Writer(plan, run, actor, progress or (lambda step: None)).write()
@@ -155,7 +165,10 @@ def confirm_import(
         actor=actor,
         action="import.confirm",
         target=f"{SYSTEM_NAMES.get(history.system, history.system)}: {history.label}",
-        changes={kind: [0, count] for kind, count in counts["new"].items() if count},
+        changes={
+            **{kind: [0, count] for kind, count in counts["new"].items() if count},
+            **({"accepted because": ["", run.differences_accepted]} if run.differences_accepted else {}),
+        },
     )
     refresh_attendance_after_commit()
     return run
@@ -176,7 +189,14 @@ class _Writer:
 
     def record(self, kind: RecordKind, key: str, object_id: int | None, amount: int | None = None) -> None:
         self.records.append(
-            SourceRecord(source_id=self.source_id, kind=kind, key=key, object_id=object_id, amount=amount, run=self.run)
+            SourceRecord(
+                source_id=self.source_id,
+                kind=kind,
+                key=record_key(key),
+                object_id=object_id,
+                amount=amount,
+                run=self.run,
+            )
         )
 
     def write(self) -> None:
@@ -303,10 +323,10 @@ class _Writer:
                 character_name=self.characters[row.character_key].name,
                 item_name=row.item_name,
                 eq_item_id=row.eq_item_id,
-                raid_id=self.raids.get(row.raid_key) if row.raid_key else None,
+                raid_id=self.raids.get(record_key(row.raid_key)) if row.raid_key else None,
                 occurred_at=row.occurred_at,
                 memo=row.memo[:300],
-                source_key=row.key,
+                source_key=record_key(row.key),
             )
             for row in rows
         ]
@@ -322,7 +342,7 @@ class _Writer:
                     character_name=character.name,
                     occurred_at=timezone.now(),
                     memo=rounding_memo(line, self.plan.history),
-                    source_key=rounding_key(line.rounding_group, line.pool_key),
+                    source_key=record_key(rounding_key(line.target.key, line.pool_key)),
                 )
             )
         saved = PendingEntry.objects.bulk_create(pending, batch_size=2000)
@@ -332,18 +352,25 @@ class _Writer:
             if not row.known and row.kind == "adjustment" and row.amount == 0:
                 self.record(RecordKind.ADJUSTMENT, row.key, None)  # under half a point: the rounding holds it
         for line in self.plan.roundings:
-            key = rounding_key(line.rounding_group, line.pool_key)
+            key = record_key(rounding_key(line.target.key, line.pool_key))
             earlier = SourceRecord.objects.filter(source_id=self.source_id, kind=RecordKind.ROUNDING, key=key)
             if not earlier.update(amount=F("amount") + line.rounding):
                 self.record(RecordKind.ROUNDING, key, None, amount=line.rounding)
 
     def _rounding_character(self, line: BalanceLine) -> Character:
-        """The character a rounding waits on (or is written through at once): its group's main."""
-        return self.characters[line.rounding_group]
+        """The character a rounding waits on (or is written through at once): one of the target's own,
+        its main where it has one, so the rounding reaches exactly the member whose balance it rounds."""
+        return self.characters[line.rounding_character]
 
     def hand_over(self) -> None:
-        lines = sorted(self.plan.characters, key=lambda line: line.main_key != line.key)  # mains first
-        for line in lines:
+        # An alt the officer mapped to its own member goes first, so its main, given next, does not take
+        # it along; then the mains (bringing their unmapped alts), then anyone left.
+        def order(line: CharacterLine) -> int:
+            if line.main_key != line.key and line.how == "mapped":
+                return 0
+            return 1 if line.main_key == line.key else 2
+
+        for line in sorted(self.plan.characters, key=order):
             if line.member is None:
                 continue
             character = Character.objects.select_related("owner").get(pk=self.characters[line.key].pk)

@@ -72,7 +72,7 @@ def test_the_rows_fall_short_of_the_balances_exactly_by_what_eqdkp_plus_counts_b
 
 def test_counts_name_what_comes_across(history: SourceHistory) -> None:
     assert history.system is SourceSystem.EQDKP_PLUS
-    assert history.source_id == "eqdkp:guild.sql#eqdkp_"
+    assert history.source_id == "eqdkp:eqdkp_"
     assert history.counts() == {
         "pools": 2,
         "events": 4,  # Guild Event once in each pool
@@ -215,7 +215,7 @@ def test_every_row_that_cannot_come_across_as_it_stands_is_a_problem(history: So
 
 def test_another_prefix_reads_the_same_guild() -> None:
     other = read_eqdkp(guild(prefix="eqdkp23_"), prefix="eqdkp23_")
-    assert other.source_id == "eqdkp:guild.sql#eqdkp23_"
+    assert other.source_id == "eqdkp:eqdkp23_"
     assert other.balances == read_eqdkp(guild()).balances
     assert other.problems[0].where.startswith("eqdkp23_multidkp2event row 3")
 

@@ -1,7 +1,6 @@
 """The dump reader on hand-written dump text: every shape mysqldump and mariadb-dump write, and every error."""
 
 import gzip
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -427,7 +426,6 @@ def test_a_big_dump_streams_in_bounded_memory(tmp_path):
     dump = MysqlDumpFile(path)
     dump.names()
 
-    started = time.monotonic()
     tracemalloc.start()
     count = 0
     value_total = 0.0
@@ -441,8 +439,6 @@ def test_a_big_dump_streams_in_bounded_memory(tmp_path):
     assert value_total == sum(n % 7 + 0.5 for n in range(total))
     assert size > 4_000_000
     assert peak < size / 8, f"peak {peak} bytes reading a {size}-byte dump"
-    # tracemalloc slows every allocation several times over; untraced this is well under a second.
-    assert time.monotonic() - started < 12
 
 
 def test_a_phpmyadmin_export_reads_like_a_dump(tmp_path):

@@ -72,7 +72,7 @@ def test_what_comes_across_differs_from_opendkp_only_where_a_problem_says_so(rid
 
 def test_one_pool_named_after_the_guild_and_opendkps_pools_are_its_events(riders: SourceHistory) -> None:
     assert riders.system is SourceSystem.OPENDKP
-    assert riders.source_id == f"opendkp:opendkp.sql#client={GUILD}"
+    assert riders.source_id == f"opendkp:client={GUILD}"
     assert riders.label == "OpenDKP Riders of Rathe"
     assert [(pool.key, pool.name) for pool in riders.pools] == [(POOL_KEY, "Riders of Rathe")]
     # Luclin is only the other guild's.
@@ -319,7 +319,7 @@ RAID_JSON = """
 
 def test_a_raid_from_the_api_credits_each_attendee_once_and_charges_each_buyer() -> None:
     history = read_opendkp_raid(RAID_JSON, where="raid-412.json")
-    assert history.source_id == "opendkp-raid:raid-412.json#raids=412"
+    assert history.source_id == "opendkp:raid-json"
     names = {character.key: character.name for character in history.characters}
     assert names == {"tankzor": "Tankzor", "healzor": "Healzor", "mr.bones": "Mr.Bones", "portzor": "Portzor"}
     assert {names[key]: value for (key, _pool), value in history.balances.items()} == {

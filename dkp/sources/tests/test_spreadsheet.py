@@ -74,7 +74,7 @@ def test_a_guilds_spreadsheet_becomes_its_history_with_balances_summed_by_hand()
     assert history.problems == []
     assert (history.system, history.source_id, history.label) == (
         SourceSystem.SPREADSHEET,
-        "csv:guild sheet",
+        "csv",
         "guild sheet",
     )
     assert history.counts() == {
@@ -131,7 +131,7 @@ def test_raids_ticks_events_and_pools_are_made_by_name() -> None:
         Decimal("1.25"),
         fear.key,
         2213,
-        "loot.csv line 2",
+        "loot\t2024-03-02t02:30:00+00:00\tgwendolyn\tcloak of flames\t1.25",
     )
     assert history.loot[1].raid_key is None
 
@@ -446,7 +446,20 @@ def test_blank_lines_are_not_rows_but_keep_the_line_numbers_a_spreadsheet_shows(
         guild(loot="date,character,item,price\n\n2024-03-01,Gwendolyn,Cloak,1\n,,,\n2024-03-01,Gwendolyn,Sword,x\n")
     )
     assert problems(history) == [("loot.csv line 5", "bad_number")]
-    assert history.loot[0].key == "loot.csv line 3"
+    assert [item.item_name for item in history.loot] == ["Cloak"]
+
+
+def test_rows_are_known_by_what_they_say_so_a_row_added_above_changes_no_key() -> None:
+    first = read(guild(loot="date,character,item,price\n2024-03-01,Gwendolyn,Cloak,1\n"))
+    grown = read(
+        guild(
+            loot="date,character,item,price\n2024-02-01,Pipperel,Ring,2\n2024-03-01,Gwendolyn,Cloak,1\n"
+            "2024-03-01,Gwendolyn,Cloak,1\n"
+        )
+    )
+    cloak = first.loot[0].key
+    assert [item.key for item in grown.loot][1:] == [cloak, f"{cloak}#2"]  # the same row twice is two rows
+    assert grown.loot[0].key not in {cloak, f"{cloak}#2"}
 
 
 def test_a_folder_and_a_zip_read_the_same(tmp_path: Path) -> None:

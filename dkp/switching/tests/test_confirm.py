@@ -19,13 +19,14 @@ from django.test import Client
 from dkp.accounts.models import User
 from dkp.characters.models import Character
 from dkp.characters.services import request_claim
-from dkp.core.errors import Conflict, InvalidInput
+from dkp.core.errors import Conflict, GuildError, InvalidInput
+from dkp.core.models import GuildSettings
 from dkp.loot.models import LootDistribution
 from dkp.points.models import EntryKind, PointEntry, UserPointsSummary
 from dkp.points.selectors import summary_differences
 from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.models import MemberAttendanceSummary, RaidAttendance, RaidTick
-from dkp.raids.ownership import approve_claim_crediting
+from dkp.raids.ownership import approve_claim_crediting, assign_owners
 from dkp.sources.history import (
     SourceAdjustment,
     SourceCharacter,
@@ -228,3 +229,77 @@ def test_the_guild_s_pages_count_the_imported_history(client: Client, guild: Gui
     member_page = client.get(f"/members/{guild.poor_member.username}/").text
     assert "import rounding" in member_page
     assert "Plane of Fear: first (OpenDKP tick t1)" in member_page
+
+
+def two_character_guild(main: str, alt: str) -> SourceHistory:
+    """A main and its alt, each at two ticks of 2.5 of their own: 5 each in the source, 6 rounded one by one."""
+    ticks = [
+        SourceTick(f"t{n}", "r1", NIGHT + dt.timedelta(hours=n), Decimal("2.5"), f"tick {n}", (who,))
+        for n, who in ((1, "m"), (2, "m"), (3, "a"), (4, "a"))
+    ]
+    return SourceHistory(
+        system=SourceSystem.OPENDKP,
+        source_id="opendkp:pair",
+        label="Pair",
+        pools=[SourcePool("p1", "Legacy")],
+        events=[SourceEvent("e1", "p1", "Plane of Fear")],
+        characters=[SourceCharacter("m", main, "Warrior", 60), SourceCharacter("a", alt, "Cleric", 60, main_key="m")],
+        raids=[SourceRaid("r1", "e1", NIGHT)],
+        ticks=ticks,
+        balances={("m", "p1"): Decimal(5), ("a", "p1"): Decimal(5)},
+    )
+
+
+def test_a_main_and_its_alt_owned_by_two_members_each_get_their_own_rounding(guild: Guild) -> None:
+    history = two_character_guild("Gwendolyn", "Pipperel")  # the guild's members already own these two
+    plan = build_plan(history)
+    assert [(line.target.label, line.rounding, line.imported) for line in plan.balances] == [
+        ("Gwen", -1, 5),
+        ("Pip", -1, 5),
+    ]
+    before = (balance(guild.good_member, "Legacy"), balance(guild.poor_member, "Legacy"))
+    confirm_import(history=history, actor=guild.officer)
+    assert (balance(guild.good_member), balance(guild.poor_member)) == (before[0] + 5, before[1] + 5)
+    assert summary_differences() == []
+
+
+def test_an_alt_mapped_to_its_own_member_is_not_taken_by_its_main(guild: Guild) -> None:
+    history = two_character_guild("Mainguy", "Altguy")
+    confirm_import(
+        history=history, actor=guild.officer, mapping={"Mainguy": guild.good_member, "Altguy": guild.poor_member}
+    )
+    assert Character.objects.get(name="Altguy").owner == guild.poor_member
+    assert Character.objects.get(name="Mainguy").owner == guild.good_member
+    assert (balance(guild.good_member), balance(guild.poor_member)) == (5, 5)
+
+
+def test_assigning_a_main_and_its_alt_in_one_batch_gives_both(guild: Guild) -> None:
+    # The main is created first (its name sorts first), so the batch reaches it before its alt.
+    confirm_import(history=two_character_guild("Amain", "Zalt"), actor=guild.officer)
+    main, alt = Character.objects.get(name="Amain"), Character.objects.get(name="Zalt")
+    assert main.pk < alt.pk
+    given = assign_owners(owners=[(main, guild.poor_member), (alt, guild.poor_member)], actor=guild.officer)
+    assert [one.character.name for one in given] == ["Amain"]  # the alt came with its main
+    assert Character.objects.get(name="Zalt").owner == guild.poor_member
+    assert balance(guild.poor_member) == 10
+
+
+def test_an_officer_does_not_import_characters_as_their_own_while_another_could(guild: Guild) -> None:
+    settings = GuildSettings.load()
+    settings.separation_of_duties = GuildSettings.Separation.ON
+    settings.save()
+    with pytest.raises(GuildError, match="import Mainguy as your own character"):
+        confirm_import(
+            history=two_character_guild("Mainguy", "Altguy"), actor=guild.officer, mapping={"Mainguy": guild.officer}
+        )
+    assert not Character.objects.filter(name="Mainguy").exists()
+
+
+def test_a_mapping_given_on_a_second_import_with_nothing_new_still_hands_over(guild: Guild) -> None:
+    confirm_import(history=two_character_guild("Mainguy", "Altguy"), actor=guild.officer)
+    again = confirm_import(
+        history=two_character_guild("Mainguy", "Altguy"), actor=guild.officer, mapping={"Mainguy": guild.poor_member}
+    )
+    assert again is not None
+    assert Character.objects.get(name="Altguy").owner == guild.poor_member
+    assert balance(guild.poor_member) == 10

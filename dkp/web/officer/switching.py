@@ -35,6 +35,11 @@ from dkp.switching.services import confirm_import
 from dkp.web.officer.common import refusal_status
 
 UPLOADS_KEPT_FOR = 24 * 3600  # seconds an unconfirmed upload waits before the next upload removes it
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # a ten-year OpenDKP dump is about 17 MB
+# A confirm on the page runs inside one web request. Ten years (500,000 attendance rows) take about a
+# minute (docs/benchmarks.md), beyond a web worker's time limit, so a source past this many attendance
+# rows is previewed here and confirmed with the command.
+WEB_CONFIRM_ATTENDANCE = 50_000
 SESSION_KEY = "officer_import"
 OPTIONS = ("kind", "client_id", "prefix", "database")
 KINDS = [("", "Work it out"), *[(kind.value, kind.value) for kind in SourceKind]]
@@ -127,6 +132,8 @@ def _preview(
             for line in unclaimed_mains
         ],
         "token": token,
+        "too_large_for_the_page": plan.counts()["new"]["attendance"] > WEB_CONFIRM_ATTENDANCE,
+        "web_limit": WEB_CONFIRM_ATTENDANCE,
         "members": list(assignable_members()),
         "error": error,
         "reason": reason,
@@ -148,6 +155,12 @@ def _source_from_form(request: HttpRequest) -> dict[str, str]:
     if upload is not None and form["url"]:
         raise InvalidInput("Give a file or a database address, not both.", code="file_and_url")
     if upload is not None:
+        if upload.size and upload.size > MAX_UPLOAD_BYTES:
+            raise InvalidInput(
+                f"The file is {upload.size // (1024 * 1024)} MiB; the page takes at most "
+                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MiB. Import it with manage.py import_guild.",
+                code="file_too_large",
+            )
         location = str(_save_upload(upload))
     elif form["url"]:
         if not form["url"].startswith("mysql://"):
@@ -180,7 +193,11 @@ def import_preview(request: HttpRequest) -> HttpResponse:
     except (SourceError, GuildError) as refused:
         message = str(refused) if isinstance(refused, SourceError) else refused.message
         status = 400 if isinstance(refused, SourceError) else refusal_status(refused)
-        form = {key: request.POST.get(key, "") for key in (*OPTIONS, "url")}
+        if token in sources and not request.POST.get("token"):
+            del sources[token]  # a source that cannot be read is not kept, nor its address
+            request.session[SESSION_KEY] = sources
+        # The address is not shown back: it may hold the database's password.
+        form = {key: request.POST.get(key, "") for key in OPTIONS}
         return render(request, "officer/import.html", {"kinds": KINDS, "form": form, "error": message}, status=status)
     return _preview(request, plan, token=token, mapping=mapping)
 
@@ -203,6 +220,13 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     mapping: dict[str, User] = {}
     try:
         mapping = _mapping(request)
+        attendance = sum(len(tick.attendee_keys) for tick in history.ticks)
+        if attendance > WEB_CONFIRM_ATTENDANCE:
+            raise InvalidInput(
+                f"This source has {attendance:,} attendance rows, more than the page can import in one "
+                f"request ({WEB_CONFIRM_ATTENDANCE:,}): import it with manage.py import_guild, as the preview says.",
+                code="too_large_for_the_page",
+            )
         run = confirm_import(history=history, actor=actor, mapping=mapping, accept_differences=reason)
     except GuildError as refused:
         plan = build_plan(history, mapping=mapping)

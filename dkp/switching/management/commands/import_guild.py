@@ -22,7 +22,7 @@ from dkp.accounts.models import User
 from dkp.core.errors import GuildError
 from dkp.core.time import guild_zone
 from dkp.sources.history import SourceError
-from dkp.sources.opening import SourceKind, open_history
+from dkp.sources.opening import SourceKind, open_history, shown_location
 from dkp.switching.document import FORMAT, document_counts
 from dkp.switching.plan import build_plan
 from dkp.switching.report import preview_text
@@ -71,8 +71,8 @@ class Command(BaseCommand):
             return
         mapping = _mapping(options["map"], options["map_file"])
         try:
-            check_mapping(mapping)
-            self._step(f"reading {options['source']}")
+            check_mapping(mapping, actor=officer)
+            self._step(f"reading {shown_location(options['source'])}")
             history = open_history(
                 options["source"],
                 kind=SourceKind(options["kind"]) if options["kind"] else None,
