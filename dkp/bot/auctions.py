@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import secrets
 import weakref
 import zoneinfo
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from dkp.bot.core import answering, db, say, signed_up_user, user_by_discord_id
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.time import guild_zone
+from dkp.discord import limits
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
 from dkp.loot.resolver import Rules
@@ -568,11 +570,22 @@ def _bid_form(*, auction_id: int, user: User) -> BidForm:
     )
 
 
+def bid_form_id(auction_id: int) -> str:
+    """A custom id for one opened Bid form: the auction and a nonce of this opening.
+
+    discord.py keeps open modals by custom id alone, so two members' forms on one auction need two
+    ids, or the second form opened replaces the first and the first submit is thrown away.
+    """
+    return f"dkp:bid-form:{auction_id}:{secrets.token_hex(8)}"  # at most 49 characters of limits.CUSTOM_ID
+
+
 class BidModal(discord.ui.Modal):
-    """Amount, tag and character for a bid on one auction."""
+    """Amount, tag and character for a bid on one auction; each opening is its own form."""
 
     def __init__(self, auction_id: int, form: BidForm) -> None:
-        super().__init__(title=f"Bid on {form.item_name}"[:45], timeout=600, custom_id=f"dkp:bid-form:{auction_id}")
+        super().__init__(
+            title=f"Bid on {form.item_name}"[: limits.MODAL_TITLE], timeout=600, custom_id=bid_form_id(auction_id)
+        )
         self.auction_id = auction_id
         hint = (
             f"You have {_points(form.available)} available in {form.pool_name}." if form.available is not None else None
@@ -615,16 +628,16 @@ class BidModal(discord.ui.Modal):
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # What this submit says is read before the first await: another submit reaching this form
+        # meanwhile must not change the amount this one stores.
+        amount = self.amount.value
+        tag = self.tag.values[0] if self.tag is not None and self.tag.values else None
+        character_name = self.character.value.strip() or None
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
             user = await signed_up_user(interaction)
             answer = await db(
-                _bid,
-                user=user,
-                auction_id=self.auction_id,
-                amount=self.amount.value,
-                tag=self.tag.values[0] if self.tag is not None and self.tag.values else None,
-                character_name=self.character.value.strip() or None,
+                _bid, user=user, auction_id=self.auction_id, amount=amount, tag=tag, character_name=character_name
             )
             await _answer_bid(interaction, answer)
 

@@ -927,3 +927,46 @@ def test_a_bid_form_lookup_out_of_time_opens_the_modal_empty(guild, monkeypatch)
     assert only_to_them(answer)
     assert f"Your bid of 20 points on Cloak of Flames (#{auction_id})" in said(answer)
     assert ItemBid.objects.get(auction_id=auction_id).amount == 20
+
+
+def test_two_members_with_the_bid_form_open_on_one_auction_both_get_their_bid(guild):
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild)
+        post = await post_of(world, auction_id)
+        gwen_form = await world.good_member.click(post, label="Bid")
+        pip_form = await world.poor_member.click(post, label="Bid")  # opened while Gwen's form is still open
+        gwen = await world.good_member.submit_modal(gwen_form, {"amount": "30"})
+        pip = await world.poor_member.submit_modal(pip_form, {"amount": "7"})
+        return auction_id, gwen_form, pip_form, gwen, pip
+
+    auction_id, gwen_form, pip_form, gwen, pip = in_discord(guild, scenario)
+    assert gwen_form.modal["custom_id"] != pip_form.modal["custom_id"]
+    assert all(len(form.modal["custom_id"]) <= 100 for form in (gwen_form, pip_form))
+    assert f"Your bid of 30 points on Cloak of Flames (#{auction_id}) for Gwendolyn" in said(gwen)
+    assert f"Your bid of 7 points on Cloak of Flames (#{auction_id}) for Pipperel" in said(pip)
+    stored = {bid.character_name: bid.amount for bid in ItemBid.objects.filter(auction_id=auction_id)}
+    assert stored == {"Gwendolyn": 30, "Pipperel": 7}
+
+
+def test_a_second_submit_reaching_a_form_meanwhile_does_not_change_the_amount_stored(guild, monkeypatch):
+    """Two submits close together: the first's values are read before its first await."""
+    from dkp.bot import auctions
+
+    real_signed_up_user = auctions.signed_up_user
+
+    async def while_waiting(interaction):
+        # Another submit lands on the open form while this one waits for the database.
+        for modal in interaction.client._connection._view_store._modals.values():
+            modal.amount._refresh_state(interaction, {"value": "7"})
+        return await real_signed_up_user(interaction)
+
+    monkeypatch.setattr(auctions, "signed_up_user", while_waiting)
+
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild)
+        form = await world.good_member.click(await post_of(world, auction_id), label="Bid")
+        return auction_id, await world.good_member.submit_modal(form, {"amount": "30"})
+
+    auction_id, answer = in_discord(guild, scenario)
+    assert f"Your bid of 30 points on Cloak of Flames (#{auction_id})" in said(answer)
+    assert ItemBid.objects.get(auction_id=auction_id).amount == 30
