@@ -34,7 +34,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from django.utils import timezone
 
-from dkp.bot.core import answering, db, say, signed_up_user, user_by_discord_id
+from dkp.bot.core import DkpModal, answering, db, say, signed_up_user, user_by_discord_id
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.time import guild_zone
@@ -579,7 +579,7 @@ def bid_form_id(auction_id: int) -> str:
     return f"dkp:bid-form:{auction_id}:{secrets.token_hex(8)}"  # at most 49 characters of limits.CUSTOM_ID
 
 
-class BidModal(discord.ui.Modal):
+class BidModal(DkpModal):
     """Amount, tag and character for a bid on one auction; each opening is its own form."""
 
     def __init__(self, auction_id: int, form: BidForm) -> None:
@@ -633,8 +633,8 @@ class BidModal(discord.ui.Modal):
         amount = self.amount.value
         tag = self.tag.values[0] if self.tag is not None and self.tag.values else None
         character_name = self.character.value.strip() or None
-        await interaction.response.defer(ephemeral=True, thinking=True)
         async with answering(interaction):
+            await interaction.response.defer(ephemeral=True, thinking=True)
             user = await signed_up_user(interaction)
             answer = await db(
                 _bid, user=user, auction_id=self.auction_id, amount=amount, tag=tag, character_name=character_name

@@ -7,7 +7,10 @@ the services' ``GuildError``), looked up by the caller's Discord id, never Disco
 - ``db(fn, ...)`` runs ORM work off the event loop (asgiref's thread-sensitive executor, the same
   thread for every call, so one database connection, refreshed like a web request's).
 - ``answering(interaction)`` turns a ``GuildError`` raised inside it into an ephemeral reply with
-  the error's message: a refusal is for the person who asked, never a traceback.
+  the error's message: a refusal is for the person who asked, never a traceback. Anything else
+  raised inside it gets ``apologize()``: a log line for the operators and an ephemeral apology.
+- ``DkpView`` and ``DkpModal`` answer what escapes their callbacks the same way, so no click or
+  form is left at "thinking…" until Discord gives up.
 - ``say()`` answers an interaction whether or not it was deferred.
 """
 
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+SORRY = "Something went wrong on our side; the officers can find it in the bot's log."
 NOT_SIGNED_UP = "You have no EQ DKP account yet: sign in once with Discord at {url}, then try again."
 
 
@@ -109,16 +113,54 @@ async def say(
 async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
     """A ``GuildError`` raised inside becomes an ephemeral reply with its message.
 
-    So does a fault of the database (``dkp.core.faults``), with the web's sentence: buttons and
-    modals answer through here, and a view's own error handler would leave "interaction failed".
+    So does a fault of the database (``dkp.core.faults``), with the web's sentence; anything else
+    unexpected is logged and apologized for (``apologize``).
     """
     try:
         yield
     except GuildError as exc:
         await say(interaction, exc.message, ephemeral=True)
     except Exception as exc:
-        if not await _answered_fault(interaction, exc):
-            raise
+        await apologize(interaction, exc)
+
+
+def _door(interaction: discord.Interaction) -> str:
+    """What the person used, for the log: a command's name, or a button's or form's custom id."""
+    command = interaction.command
+    if command is not None:
+        return f"/{command.qualified_name}"
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id", "?")
+    kind = "form" if interaction.type == discord.InteractionType.modal_submit else "component"
+    return f"{kind} {custom_id}"
+
+
+async def apologize(interaction: discord.Interaction, error: BaseException) -> None:
+    """An unexpected error: one log line with its traceback, and ``SORRY`` for the person alone.
+
+    A fault of the database gets the web's "busy" sentence instead (logged once per episode).
+    """
+    if await _answered_fault(interaction, error):
+        return
+    log.error("Discord interaction failed: %s by %s", _door(interaction), interaction.user.id, exc_info=error)
+    try:
+        await say(interaction, SORRY, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not tell the member about the failure either")
+
+
+class DkpView(discord.ui.View):
+    """A view whose buttons answer an unexpected error with an apology, never silence."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+        await apologize(interaction, error)
+
+
+class DkpModal(discord.ui.Modal):
+    """A form whose submit answers an unexpected error with an apology, never silence."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await apologize(interaction, error)
 
 
 async def _answered_fault(interaction: discord.Interaction, error: BaseException) -> bool:
@@ -137,13 +179,7 @@ class DkpTree(app_commands.CommandTree):
         if isinstance(error, app_commands.CheckFailure):
             await say(interaction, str(error) or "You may not use this command.", ephemeral=True)
             return
-        if await _answered_fault(interaction, getattr(error, "original", error)):
-            return
-        log.exception("Discord command failed", exc_info=error)
-        try:
-            await say(interaction, "Something went wrong on our side; the officers can find it in the bot's log.")
-        except discord.HTTPException:
-            log.warning("Could not tell the member about the failure either")
+        await apologize(interaction, getattr(error, "original", error))
 
 
 class DkpBot(commands.Bot):

@@ -23,7 +23,7 @@ import discord
 from discord import app_commands
 from django.utils import timezone
 
-from dkp.bot.core import answering, db, say, signed_up_user, site_url, user_by_discord_id
+from dkp.bot.core import DkpView, answering, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, can, require
 from dkp.core.time import guild_zone
@@ -171,7 +171,7 @@ async def read_dumps(attachments: list[discord.Attachment | None]) -> list[tuple
     return files
 
 
-class TickConfirmView(discord.ui.View):
+class TickConfirmView(DkpView):
     """Confirm or Cancel under a tick preview; only the officer who uploaded the dumps may press them."""
 
     def __init__(
