@@ -191,7 +191,15 @@ class DkpBot(commands.Bot):
     def __init__(self, *, guild_id: int | None = None, sync_commands: bool = True, background: bool = True) -> None:
         intents = discord.Intents.default()
         intents.members = True  # privileged: role changes in Discord arrive as member updates
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, tree_cls=DkpTree, help_command=None)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=DkpTree,
+            help_command=None,
+            # An item's name or a cancel reason may hold "@everyone" or "<@&role>": the bot pings nobody.
+            # discord.py sends the client's default with every send, edit, reply and follow-up.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.background = background
