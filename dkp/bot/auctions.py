@@ -39,6 +39,7 @@ from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.time import guild_zone
 from dkp.discord import limits
+from dkp.discord.text import and_more, fit, fit_items
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
 from dkp.loot.resolver import Rules
@@ -100,26 +101,33 @@ def render_post(post: selectors.AuctionView, *, bidders: int, link: str) -> str:
             more = len(post.bids) - len(shown)
             lines.append("Bids: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
         lines.append("Press **Bid** or use `/bid` to bid.")
-        return "\n".join(lines)
+        return fit("\n".join(lines))
     ended = auction.closed_at or auction.closes_at
     if auction.status == AuctionStatus.CANCELLED:
         cancelled = (auction.outcome or {}).get("cancelled", {})
         reason = discord.utils.escape_markdown(str(cancelled.get("reason") or "no reason given"))
         lines.append(f"**Cancelled** {_stamp(ended, 'R')}: {reason}")
-        return "\n".join(lines)
+        return fit("\n".join(lines))
     lines.append(f"Closed {_stamp(ended, 'R')} · {people}")
-    if post.winners:
-        for line in post.winners:
-            name = discord.utils.escape_markdown(line.distribution.character_name)
-            won = f"Won by **{name}** for {_points(line.distribution.price)}"
-            lines.append(f"~~{won}~~ (reversed)" if line.distribution.is_reversed else won)
-    elif auction.status == AuctionStatus.ROTTED:
-        lines.append("No bids: the item rots.")
-    else:
-        lines.append("Bidding is over; nothing was awarded.")
-    lines.extend(post.tie_breaks)
+    won_lines = []
+    for line in post.winners:
+        name = discord.utils.escape_markdown(line.distribution.character_name)
+        won = f"Won by **{name}** for {_points(line.distribution.price)}"
+        won_lines.append(f"~~{won}~~ (reversed)" if line.distribution.is_reversed else won)
+    if not won_lines:
+        lines.append(
+            "No bids: the item rots."
+            if auction.status == AuctionStatus.ROTTED
+            else "Bidding is over; nothing was awarded."
+        )
+
     # ``post.passed_over`` stays off: "X's bid counted as 40, all they had left" tells the channel X's balance.
-    return "\n".join(lines)[:2000]
+    def render(shown: int) -> str:
+        hidden = len(won_lines) - shown
+        more = [f"…{and_more(hidden)} winners (all on the auction's web page)"] if hidden else []
+        return "\n".join([*lines, *won_lines[:shown], *more, *post.tie_breaks])
+
+    return fit_items(render, len(won_lines))
 
 
 @dataclass(frozen=True)
@@ -302,7 +310,7 @@ def _choice_label(auction: Auction, zone: zoneinfo.ZoneInfo) -> str:
     closes = timezone.localtime(auction.closes_at, zone).strftime("%H:%M")
     copies = f" {TIMES}{auction.quantity}" if auction.quantity > 1 else ""
     tail = f"{copies} — #{auction.pk}, closes {closes}"
-    return auction.item.name[: 100 - len(tail)] + tail
+    return auction.item.name[: limits.CHOICE_NAME - len(tail)] + tail
 
 
 def _auction_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
@@ -382,8 +390,13 @@ def _closed_summary(auction: Auction) -> str:
     winners = (auction.outcome or {}).get("winners", [])
     if not winners:
         return f"Auction #{auction.pk} ({auction.item.name}) is closed: nobody bid, the item rots."
-    won = ", ".join(f"{line['name']} for {_points(int(line['price']))}" for line in winners)
-    return f"Auction #{auction.pk} ({auction.item.name}) is closed. Won by {won}."
+    each = [f"{line['name']} for {_points(int(line['price']))}" for line in winners]
+
+    def render(shown: int) -> str:
+        won = ", ".join(each[:shown]) + and_more(len(each) - shown)
+        return f"Auction #{auction.pk} ({auction.item.name}) is closed. Won by {won}."
+
+    return fit_items(render, len(each))
 
 
 class AuctionCommands(app_commands.Group):

@@ -27,6 +27,7 @@ from dkp.bot.core import DkpView, answering, db, say, signed_up_user, site_url, 
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, can, require
 from dkp.core.time import guild_zone
+from dkp.discord.text import fit
 from dkp.raids.ingest import MAX_FILE_BYTES, Dumps, Previewed, TickPreview, take_attendance
 from dkp.raids.models import Raid
 from dkp.raids.selectors import raid_for_tick, recent_raids
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 # Discord lets a deferred reply be edited for 15 minutes; the view gives up a little before, so it
 # can still say so on the message.
 PREVIEW_TIMEOUT = 14 * 60
-MESSAGE_LIMIT = 2000
 LISTED_NAMES = 10  # new or unclaimed characters named in the preview; the rest are counted
 
 
@@ -55,12 +55,6 @@ def _names(characters: list[str]) -> str:
     shown = ", ".join(characters[:LISTED_NAMES])
     more = len(characters) - LISTED_NAMES
     return shown + (f" and {more} more" if more > 0 else "")
-
-
-def fit(text: str) -> str:
-    if len(text) <= MESSAGE_LIMIT:
-        return text
-    return text[: MESSAGE_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
 
 
 @dataclass(frozen=True)

@@ -970,3 +970,39 @@ def test_a_second_submit_reaching_a_form_meanwhile_does_not_change_the_amount_st
     auction_id, answer = in_discord(guild, scenario)
     assert f"Your bid of 30 points on Cloak of Flames (#{auction_id})" in said(answer)
     assert ItemBid.objects.get(auction_id=auction_id).amount == 30
+
+
+def _hundred_bidders(guild) -> list:
+    from dkp.testing.personas import make_user
+
+    bidders = []
+    for number in range(100):
+        user = make_user(f"bidder{number:03d}")
+        UserPointsSummary.objects.create(user=user, pool=guild.pool, earned=500, balance=500, lifetime_earned=500)
+        make_character(f"Bidder{chr(97 + number // 26)}{chr(97 + number % 26)}", owner=user)
+        bidders.append(user)
+    return bidders
+
+
+def test_closing_a_100_copy_auction_with_100_winners_answers_within_discords_limit(guild):
+    bidders = _hundred_bidders(guild)
+
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild, quantity=100)
+        for number, user in enumerate(bidders):
+            await db(_bid, user, auction_id, 10 + number)
+        result = await world.officer.slash(world.channel, "auction close", auction=str(auction_id))
+        return auction_id, result, await post_of(world, auction_id)
+
+    auction_id, result, post = in_discord(guild, scenario)
+    answer = said(result)
+    assert answer.startswith(f"Auction #{auction_id} (Cloak of Flames) is closed. Won by ")
+    assert len(answer) <= 2000
+    shown = answer.count(" for ")
+    hidden = re.search(r" and (\d+) more\.$", answer)
+    assert hidden is not None, answer[-80:]
+    assert shown + int(hidden[1]) == 100
+    assert len(post.content) <= 2000
+    assert post.content.count("Won by **") + int(re.search(r"and (\d+) more winners", post.content)[1]) == 100
+    assert post.content.count("**") % 2 == 0
+    assert Auction.objects.get(pk=auction_id).status == AuctionStatus.AWARDED
