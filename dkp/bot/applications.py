@@ -13,7 +13,6 @@ checks and the questions get two seconds, after which it points to the web form 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from dkp.bot.core import DkpModal, answering, db, say, signed_up_user, site_url
+from dkp.bot.core import DkpModal, answering, db, say, signed_up_user, site_url, within
 from dkp.core.errors import Conflict, InvalidInput, NotFound
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
@@ -191,7 +190,7 @@ async def apply_command(interaction: discord.Interaction) -> None:
     # The modal has to be the first answer, so no defer: the lookup is bounded instead.
     async with answering(interaction):
         try:
-            form = await asyncio.wait_for(load_form(), FORM_SECONDS)
+            form = await within(interaction, FORM_SECONDS, load_form())
         except TimeoutError:
             log.warning("/apply: the form took too long to load; pointing to the web form")
             await say(

@@ -34,7 +34,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from django.utils import timezone
 
-from dkp.bot.core import DkpModal, answering, db, say, signed_up_user, user_by_discord_id
+from dkp.bot.core import DkpModal, answering, choices, db, say, signed_up_user, user_by_discord_id, within
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.time import guild_zone
@@ -323,7 +323,7 @@ def _auction_choices(discord_id: int, typed: str) -> list[app_commands.Choice[st
 
 
 async def open_auction_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_auction_choices, interaction.user.id, current)
+    return await choices(interaction, db(_auction_choices, interaction.user.id, current))
 
 
 def _pool_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
@@ -335,7 +335,7 @@ def _pool_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]
 
 
 async def pool_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_pool_choices, interaction.user.id, current)
+    return await choices(interaction, db(_pool_choices, interaction.user.id, current))
 
 
 # --- officers: /auction start|close|cancel ----------------------------------------------------------
@@ -678,11 +678,11 @@ class BidButton(
         return await db(_bid_form, auction_id=self.auction_id, user=user)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # A modal must be the first answer, so this cannot defer: the lookup gets PREFILL_SECONDS, then the
-        # modal opens empty (the submit defers and checks who bids on what, as /bid does).
+        # A modal must be the first answer, so this cannot defer: the lookup gets PREFILL_SECONDS from the click
+        # (Discord's clock), then the modal opens empty (the submit defers and checks who bids on what, as /bid does).
         async with answering(interaction):
             try:
-                form = await asyncio.wait_for(self._form(interaction), PREFILL_SECONDS)
+                form = await within(interaction, PREFILL_SECONDS, self._form(interaction))
             except TimeoutError:
                 log.warning("Auction %s: the Bid form's pre-fill took too long; opening it empty", self.auction_id)
                 form = BidForm("", f"auction #{self.auction_id}", "", "", "", None, "")

@@ -9,6 +9,9 @@ the services' ``GuildError``), looked up by the caller's Discord id, never Disco
 - ``answering(interaction)`` turns a ``GuildError`` raised inside it into an ephemeral reply with
   the error's message: a refusal is for the person who asked, never a traceback. Anything else
   raised inside it gets ``apologize()``: a log line for the operators and an ephemeral apology.
+- ``within(interaction, seconds, lookup)`` bounds a lookup by a moment counted from the
+  interaction's creation (Discord's clock), not from when the bot got to it; ``choices()`` does so
+  for autocomplete, which cannot defer, falling back to no choices.
 - ``DkpView`` and ``DkpModal`` answer what escapes their callbacks the same way, so no click or
   form is left at "thinking…" until Discord gives up.
 - ``say()`` answers an interaction whether or not it was deferred.
@@ -16,8 +19,9 @@ the services' ``GuildError``), looked up by the caller's Discord id, never Disco
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -33,12 +37,14 @@ from dkp.accounts.role_sync import pull_member_roles
 from dkp.accounts.services import member_joined
 from dkp.core import faults
 from dkp.core.errors import Forbidden, GuildError
+from dkp.discord import limits
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+AUTOCOMPLETE_SECONDS = 2.0  # Discord drops autocomplete answers after 3 seconds; an autocomplete cannot defer
 SORRY = "Something went wrong on our side; the officers can find it in the bot's log."
 NOT_SIGNED_UP = "You have no EQ DKP account yet: sign in once with Discord at {url}, then try again."
 
@@ -87,6 +93,31 @@ async def signed_up_user(interaction: discord.Interaction) -> User:
     if user is None:
         raise Forbidden(NOT_SIGNED_UP.format(url=site_url("/")), code="not_signed_up")
     return user
+
+
+def seconds_left(interaction: discord.Interaction, seconds: float) -> float:
+    """What is left of ``seconds`` counted from the interaction's creation (never below zero)."""
+    spent = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return max(seconds - spent, 0.0)
+
+
+async def within(interaction: discord.Interaction, seconds: float, lookup: Awaitable[T]) -> T:
+    """``lookup``'s result, or ``TimeoutError`` once ``seconds`` from the interaction's creation have passed."""
+    return await asyncio.wait_for(lookup, seconds_left(interaction, seconds))
+
+
+async def choices(
+    interaction: discord.Interaction, lookup: Awaitable[list[app_commands.Choice[str]]]
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices within ``AUTOCOMPLETE_SECONDS`` of the keystroke, else none (the person types on)."""
+    try:
+        found = await within(interaction, AUTOCOMPLETE_SECONDS, lookup)
+        if not seconds_left(interaction, AUTOCOMPLETE_SECONDS):  # it answered, but too late to be of use
+            raise TimeoutError
+    except TimeoutError:
+        log.warning("Autocomplete for %s took too long; offering no choices", _door(interaction))
+        return []
+    return found[: limits.AUTOCOMPLETE_CHOICES]
 
 
 async def say(

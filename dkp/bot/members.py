@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import discord
 from discord import app_commands
 
-from dkp.bot.core import answering, app_user, db, say, signed_up_user, site_url, user_by_discord_id
+from dkp.bot.core import answering, app_user, choices, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.characters.models import Character, EqClass
 from dkp.characters.selectors import characters_of
 from dkp.core.errors import NotFound
@@ -275,7 +275,7 @@ async def standings_command(
 
 @standings_command.autocomplete("pool")
 async def standings_pool_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_pool_choices, interaction.user.id, current)
+    return await choices(interaction, db(_pool_choices, interaction.user.id, current))
 
 
 async def setup(bot: DkpBot) -> None:

@@ -1006,3 +1006,26 @@ def test_closing_a_100_copy_auction_with_100_winners_answers_within_discords_lim
     assert post.content.count("Won by **") + int(re.search(r"and (\d+) more winners", post.content)[1]) == 100
     assert post.content.count("**") % 2 == 0
     assert Auction.objects.get(pk=auction_id).status == AuctionStatus.AWARDED
+
+
+def test_an_autocomplete_whose_lookup_outlasts_two_seconds_of_discords_clock_offers_nothing(guild, monkeypatch):
+    from dkp.bot import auctions
+
+    real_choices = auctions._auction_choices
+    clock: list = []
+
+    def slow_choices(discord_id, typed):
+        clock[0].advance(2.5)  # the database took 2.5 s of Discord's time to answer
+        return real_choices(discord_id, typed)
+
+    async def scenario(world: World):
+        await db(_open, guild, "Cloak of Flames")
+        quick = await world.good_member.autocomplete(world.channel, "bid", "item", "", amount="5")
+        clock.append(world.env.backend.clock)
+        monkeypatch.setattr(auctions, "_auction_choices", slow_choices)
+        slow = await world.good_member.autocomplete(world.channel, "bid", "item", "", amount="5")
+        return quick, slow
+
+    quick, slow = in_discord(guild, scenario)
+    assert [choice["name"].split(" — ")[0] for choice in quick] == ["Cloak of Flames"]
+    assert slow == []
