@@ -38,6 +38,7 @@ from dkp.accounts.services import member_joined
 from dkp.core import faults
 from dkp.core.errors import Forbidden, GuildError
 from dkp.discord import limits
+from dkp.discord.text import fit
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,8 @@ async def say(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
 ) -> None:
-    """Answer, or follow up when the interaction was already answered or deferred."""
+    """Answer, or follow up when the interaction was already answered or deferred; always within the limit."""
+    content = fit(content)
     extra: dict[str, Any] = {}
     if embed is not None:
         extra["embed"] = embed
