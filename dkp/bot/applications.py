@@ -13,7 +13,6 @@ checks and the questions get two seconds, after which it points to the web form 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from dkp.bot.core import answering, db, say, signed_up_user, site_url
+from dkp.bot.core import DkpModal, answering, db, say, signed_up_user, site_url, within
 from dkp.core.errors import Conflict, InvalidInput, NotFound
 from dkp.core.models import GuildSettings
 from dkp.core.roles import Capability, require
@@ -147,7 +146,7 @@ def _vote(voter: User, application_id: int, choice: str) -> str:
 # --- the modal -----------------------------------------------------------------------------------
 
 
-class ApplyModal(discord.ui.Modal):
+class ApplyModal(DkpModal):
     """Name, class and level, and the guild's questions; submitting calls ``submit_application``."""
 
     def __init__(self, form: ApplyForm) -> None:
@@ -171,11 +170,13 @@ class ApplyModal(discord.ui.Modal):
             self.add_item(discord.ui.Label(text=short_label(question.text), description=description, component=answer))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # The values are read before the first await, so nothing arriving meanwhile can change them.
+        character, class_level = self.character.value, self.class_level.value
+        answers = {pk: field.value for pk, field in self.answers.items()}
         async with answering(interaction):
+            await interaction.response.defer(ephemeral=True, thinking=True)
             applicant = await signed_up_user(interaction)
-            answers = {pk: field.value for pk, field in self.answers.items()}
-            reply = await db(_submit, applicant, self.character.value, self.class_level.value, answers)
+            reply = await db(_submit, applicant, character, class_level, answers)
             await say(interaction, reply)
 
 
@@ -189,7 +190,7 @@ async def apply_command(interaction: discord.Interaction) -> None:
     # The modal has to be the first answer, so no defer: the lookup is bounded instead.
     async with answering(interaction):
         try:
-            form = await asyncio.wait_for(load_form(), FORM_SECONDS)
+            form = await within(interaction, FORM_SECONDS, load_form())
         except TimeoutError:
             log.warning("/apply: the form took too long to load; pointing to the web form")
             await say(
@@ -232,8 +233,9 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_T
         return cls(int(match["application_id"]), match["choice"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # A dynamic item has no view error handler of its own (discord.py only logs): answering() is its net.
         async with answering(interaction):
+            await interaction.response.defer(ephemeral=True, thinking=True)
             voter = await signed_up_user(interaction)
             await say(interaction, await db(_vote, voter, self.application_id, self.choice))
 

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import secrets
 import weakref
 import zoneinfo
 from dataclasses import dataclass
@@ -33,10 +34,12 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from django.utils import timezone
 
-from dkp.bot.core import answering, db, say, signed_up_user, user_by_discord_id
+from dkp.bot.core import DkpModal, answering, choices, db, say, signed_up_user, user_by_discord_id, within
 from dkp.core.errors import GuildError
 from dkp.core.models import GuildSettings
 from dkp.core.time import guild_zone
+from dkp.discord import limits
+from dkp.discord.text import and_more, fit, fit_items
 from dkp.loot import selectors, services
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, Channel, ItemBid
 from dkp.loot.resolver import Rules
@@ -98,26 +101,33 @@ def render_post(post: selectors.AuctionView, *, bidders: int, link: str) -> str:
             more = len(post.bids) - len(shown)
             lines.append("Bids: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
         lines.append("Press **Bid** or use `/bid` to bid.")
-        return "\n".join(lines)
+        return fit("\n".join(lines))
     ended = auction.closed_at or auction.closes_at
     if auction.status == AuctionStatus.CANCELLED:
         cancelled = (auction.outcome or {}).get("cancelled", {})
         reason = discord.utils.escape_markdown(str(cancelled.get("reason") or "no reason given"))
         lines.append(f"**Cancelled** {_stamp(ended, 'R')}: {reason}")
-        return "\n".join(lines)
+        return fit("\n".join(lines))
     lines.append(f"Closed {_stamp(ended, 'R')} · {people}")
-    if post.winners:
-        for line in post.winners:
-            name = discord.utils.escape_markdown(line.distribution.character_name)
-            won = f"Won by **{name}** for {_points(line.distribution.price)}"
-            lines.append(f"~~{won}~~ (reversed)" if line.distribution.is_reversed else won)
-    elif auction.status == AuctionStatus.ROTTED:
-        lines.append("No bids: the item rots.")
-    else:
-        lines.append("Bidding is over; nothing was awarded.")
-    lines.extend(post.tie_breaks)
+    won_lines = []
+    for line in post.winners:
+        name = discord.utils.escape_markdown(line.distribution.character_name)
+        won = f"Won by **{name}** for {_points(line.distribution.price)}"
+        won_lines.append(f"~~{won}~~ (reversed)" if line.distribution.is_reversed else won)
+    if not won_lines:
+        lines.append(
+            "No bids: the item rots."
+            if auction.status == AuctionStatus.ROTTED
+            else "Bidding is over; nothing was awarded."
+        )
+
     # ``post.passed_over`` stays off: "X's bid counted as 40, all they had left" tells the channel X's balance.
-    return "\n".join(lines)[:2000]
+    def render(shown: int) -> str:
+        hidden = len(won_lines) - shown
+        more = [f"…{and_more(hidden)} winners (all on the auction's web page)"] if hidden else []
+        return "\n".join([*lines, *won_lines[:shown], *more, *post.tie_breaks])
+
+    return fit_items(render, len(won_lines))
 
 
 @dataclass(frozen=True)
@@ -300,7 +310,7 @@ def _choice_label(auction: Auction, zone: zoneinfo.ZoneInfo) -> str:
     closes = timezone.localtime(auction.closes_at, zone).strftime("%H:%M")
     copies = f" {TIMES}{auction.quantity}" if auction.quantity > 1 else ""
     tail = f"{copies} — #{auction.pk}, closes {closes}"
-    return auction.item.name[: 100 - len(tail)] + tail
+    return auction.item.name[: limits.CHOICE_NAME - len(tail)] + tail
 
 
 def _auction_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
@@ -313,7 +323,7 @@ def _auction_choices(discord_id: int, typed: str) -> list[app_commands.Choice[st
 
 
 async def open_auction_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_auction_choices, interaction.user.id, current)
+    return await choices(interaction, db(_auction_choices, interaction.user.id, current))
 
 
 def _pool_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]:
@@ -325,7 +335,7 @@ def _pool_choices(discord_id: int, typed: str) -> list[app_commands.Choice[str]]
 
 
 async def pool_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_pool_choices, interaction.user.id, current)
+    return await choices(interaction, db(_pool_choices, interaction.user.id, current))
 
 
 # --- officers: /auction start|close|cancel ----------------------------------------------------------
@@ -380,8 +390,13 @@ def _closed_summary(auction: Auction) -> str:
     winners = (auction.outcome or {}).get("winners", [])
     if not winners:
         return f"Auction #{auction.pk} ({auction.item.name}) is closed: nobody bid, the item rots."
-    won = ", ".join(f"{line['name']} for {_points(int(line['price']))}" for line in winners)
-    return f"Auction #{auction.pk} ({auction.item.name}) is closed. Won by {won}."
+    each = [f"{line['name']} for {_points(int(line['price']))}" for line in winners]
+
+    def render(shown: int) -> str:
+        won = ", ".join(each[:shown]) + and_more(len(each) - shown)
+        return f"Auction #{auction.pk} ({auction.item.name}) is closed. Won by {won}."
+
+    return fit_items(render, len(each))
 
 
 class AuctionCommands(app_commands.Group):
@@ -568,11 +583,22 @@ def _bid_form(*, auction_id: int, user: User) -> BidForm:
     )
 
 
-class BidModal(discord.ui.Modal):
-    """Amount, tag and character for a bid on one auction."""
+def bid_form_id(auction_id: int) -> str:
+    """A custom id for one opened Bid form: the auction and a nonce of this opening.
+
+    discord.py keeps open modals by custom id alone, so two members' forms on one auction need two
+    ids, or the second form opened replaces the first and the first submit is thrown away.
+    """
+    return f"dkp:bid-form:{auction_id}:{secrets.token_hex(8)}"  # at most 49 characters of limits.CUSTOM_ID
+
+
+class BidModal(DkpModal):
+    """Amount, tag and character for a bid on one auction; each opening is its own form."""
 
     def __init__(self, auction_id: int, form: BidForm) -> None:
-        super().__init__(title=f"Bid on {form.item_name}"[:45], timeout=600, custom_id=f"dkp:bid-form:{auction_id}")
+        super().__init__(
+            title=f"Bid on {form.item_name}"[: limits.MODAL_TITLE], timeout=600, custom_id=bid_form_id(auction_id)
+        )
         self.auction_id = auction_id
         hint = (
             f"You have {_points(form.available)} available in {form.pool_name}." if form.available is not None else None
@@ -615,16 +641,16 @@ class BidModal(discord.ui.Modal):
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # What this submit says is read before the first await: another submit reaching this form
+        # meanwhile must not change the amount this one stores.
+        amount = self.amount.value
+        tag = self.tag.values[0] if self.tag is not None and self.tag.values else None
+        character_name = self.character.value.strip() or None
         async with answering(interaction):
+            await interaction.response.defer(ephemeral=True, thinking=True)
             user = await signed_up_user(interaction)
             answer = await db(
-                _bid,
-                user=user,
-                auction_id=self.auction_id,
-                amount=self.amount.value,
-                tag=self.tag.values[0] if self.tag is not None and self.tag.values else None,
-                character_name=self.character.value.strip() or None,
+                _bid, user=user, auction_id=self.auction_id, amount=amount, tag=tag, character_name=character_name
             )
             await _answer_bid(interaction, answer)
 
@@ -652,11 +678,11 @@ class BidButton(
         return await db(_bid_form, auction_id=self.auction_id, user=user)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # A modal must be the first answer, so this cannot defer: the lookup gets PREFILL_SECONDS, then the
-        # modal opens empty (the submit defers and checks who bids on what, as /bid does).
+        # A modal must be the first answer, so this cannot defer: the lookup gets PREFILL_SECONDS from the click
+        # (Discord's clock), then the modal opens empty (the submit defers and checks who bids on what, as /bid does).
         async with answering(interaction):
             try:
-                form = await asyncio.wait_for(self._form(interaction), PREFILL_SECONDS)
+                form = await within(interaction, PREFILL_SECONDS, self._form(interaction))
             except TimeoutError:
                 log.warning("Auction %s: the Bid form's pre-fill took too long; opening it empty", self.auction_id)
                 form = BidForm("", f"auction #{self.auction_id}", "", "", "", None, "")

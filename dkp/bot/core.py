@@ -7,14 +7,21 @@ the services' ``GuildError``), looked up by the caller's Discord id, never Disco
 - ``db(fn, ...)`` runs ORM work off the event loop (asgiref's thread-sensitive executor, the same
   thread for every call, so one database connection, refreshed like a web request's).
 - ``answering(interaction)`` turns a ``GuildError`` raised inside it into an ephemeral reply with
-  the error's message: a refusal is for the person who asked, never a traceback.
+  the error's message: a refusal is for the person who asked, never a traceback. Anything else
+  raised inside it gets ``apologize()``: a log line for the operators and an ephemeral apology.
+- ``within(interaction, seconds, lookup)`` bounds a lookup by a moment counted from the
+  interaction's creation (Discord's clock), not from when the bot got to it; ``choices()`` does so
+  for autocomplete, which cannot defer, falling back to no choices.
+- ``DkpView`` and ``DkpModal`` answer what escapes their callbacks the same way, so no click or
+  form is left at "thinking…" until Discord gives up.
 - ``say()`` answers an interaction whether or not it was deferred.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -30,12 +37,16 @@ from dkp.accounts.role_sync import pull_member_roles
 from dkp.accounts.services import member_joined
 from dkp.core import faults
 from dkp.core.errors import Forbidden, GuildError
+from dkp.discord import limits
+from dkp.discord.text import fit
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+AUTOCOMPLETE_SECONDS = 2.0  # Discord drops autocomplete answers after 3 seconds; an autocomplete cannot defer
+SORRY = "Something went wrong on our side; the officers can find it in the bot's log."
 NOT_SIGNED_UP = "You have no EQ DKP account yet: sign in once with Discord at {url}, then try again."
 
 
@@ -85,6 +96,31 @@ async def signed_up_user(interaction: discord.Interaction) -> User:
     return user
 
 
+def seconds_left(interaction: discord.Interaction, seconds: float) -> float:
+    """What is left of ``seconds`` counted from the interaction's creation (never below zero)."""
+    spent = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return max(seconds - spent, 0.0)
+
+
+async def within(interaction: discord.Interaction, seconds: float, lookup: Awaitable[T]) -> T:
+    """``lookup``'s result, or ``TimeoutError`` once ``seconds`` from the interaction's creation have passed."""
+    return await asyncio.wait_for(lookup, seconds_left(interaction, seconds))
+
+
+async def choices(
+    interaction: discord.Interaction, lookup: Awaitable[list[app_commands.Choice[str]]]
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices within ``AUTOCOMPLETE_SECONDS`` of the keystroke, else none (the person types on)."""
+    try:
+        found = await within(interaction, AUTOCOMPLETE_SECONDS, lookup)
+        if not seconds_left(interaction, AUTOCOMPLETE_SECONDS):  # it answered, but too late to be of use
+            raise TimeoutError
+    except TimeoutError:
+        log.warning("Autocomplete for %s took too long; offering no choices", _door(interaction))
+        return []
+    return found[: limits.AUTOCOMPLETE_CHOICES]
+
+
 async def say(
     interaction: discord.Interaction,
     content: str = "",
@@ -93,7 +129,8 @@ async def say(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
 ) -> None:
-    """Answer, or follow up when the interaction was already answered or deferred."""
+    """Answer, or follow up when the interaction was already answered or deferred; always within the limit."""
+    content = fit(content)
     extra: dict[str, Any] = {}
     if embed is not None:
         extra["embed"] = embed
@@ -109,16 +146,54 @@ async def say(
 async def answering(interaction: discord.Interaction) -> AsyncIterator[None]:
     """A ``GuildError`` raised inside becomes an ephemeral reply with its message.
 
-    So does a fault of the database (``dkp.core.faults``), with the web's sentence: buttons and
-    modals answer through here, and a view's own error handler would leave "interaction failed".
+    So does a fault of the database (``dkp.core.faults``), with the web's sentence; anything else
+    unexpected is logged and apologized for (``apologize``).
     """
     try:
         yield
     except GuildError as exc:
         await say(interaction, exc.message, ephemeral=True)
     except Exception as exc:
-        if not await _answered_fault(interaction, exc):
-            raise
+        await apologize(interaction, exc)
+
+
+def _door(interaction: discord.Interaction) -> str:
+    """What the person used, for the log: a command's name, or a button's or form's custom id."""
+    command = interaction.command
+    if command is not None:
+        return f"/{command.qualified_name}"
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id", "?")
+    kind = "form" if interaction.type == discord.InteractionType.modal_submit else "component"
+    return f"{kind} {custom_id}"
+
+
+async def apologize(interaction: discord.Interaction, error: BaseException) -> None:
+    """An unexpected error: one log line with its traceback, and ``SORRY`` for the person alone.
+
+    A fault of the database gets the web's "busy" sentence instead (logged once per episode).
+    """
+    if await _answered_fault(interaction, error):
+        return
+    log.error("Discord interaction failed: %s by %s", _door(interaction), interaction.user.id, exc_info=error)
+    try:
+        await say(interaction, SORRY, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not tell the member about the failure either")
+
+
+class DkpView(discord.ui.View):
+    """A view whose buttons answer an unexpected error with an apology, never silence."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+        await apologize(interaction, error)
+
+
+class DkpModal(discord.ui.Modal):
+    """A form whose submit answers an unexpected error with an apology, never silence."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await apologize(interaction, error)
 
 
 async def _answered_fault(interaction: discord.Interaction, error: BaseException) -> bool:
@@ -137,13 +212,7 @@ class DkpTree(app_commands.CommandTree):
         if isinstance(error, app_commands.CheckFailure):
             await say(interaction, str(error) or "You may not use this command.", ephemeral=True)
             return
-        if await _answered_fault(interaction, getattr(error, "original", error)):
-            return
-        log.exception("Discord command failed", exc_info=error)
-        try:
-            await say(interaction, "Something went wrong on our side; the officers can find it in the bot's log.")
-        except discord.HTTPException:
-            log.warning("Could not tell the member about the failure either")
+        await apologize(interaction, getattr(error, "original", error))
 
 
 class DkpBot(commands.Bot):
@@ -155,7 +224,15 @@ class DkpBot(commands.Bot):
     def __init__(self, *, guild_id: int | None = None, sync_commands: bool = True, background: bool = True) -> None:
         intents = discord.Intents.default()
         intents.members = True  # privileged: role changes in Discord arrive as member updates
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, tree_cls=DkpTree, help_command=None)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=DkpTree,
+            help_command=None,
+            # An item's name or a cancel reason may hold "@everyone" or "<@&role>": the bot pings nobody.
+            # discord.py sends the client's default with every send, edit, reply and follow-up.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.background = background

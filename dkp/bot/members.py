@@ -19,11 +19,12 @@ from urllib.parse import urlencode
 import discord
 from discord import app_commands
 
-from dkp.bot.core import answering, app_user, db, say, signed_up_user, site_url, user_by_discord_id
+from dkp.bot.core import answering, app_user, choices, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.characters.models import Character, EqClass
 from dkp.characters.selectors import characters_of
 from dkp.core.errors import NotFound
 from dkp.core.roles import Capability, can, require
+from dkp.discord.text import fit, fit_items
 from dkp.loot.selectors import may_see_bids_of
 from dkp.points.selectors import active_pools, pool_named
 from dkp.raids.selectors import attendance_for
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 STANDINGS_ROWS = 25
 NAME_MAX = 32  # a standings line stays on one line on a phone
-MESSAGE_LIMIT = 2000  # Discord's limit on a message's content
 WINDOWS = (("30", "30 days"), ("60", "60 days"), ("90", "90 days"), ("lifetime", "lifetime"))
 
 
@@ -93,13 +93,6 @@ def attendance_line(summary: MemberAttendanceSummary | None) -> str:
         held = getattr(summary, f"held_{key}")
         parts.append(f"{label} {percent(getattr(summary, f'percent_{key}'))} ({attended}/{held})")
     return " · ".join(parts)
-
-
-def fit(text: str) -> str:
-    """Keep a reply within Discord's limit; the full list is on the web."""
-    if len(text) <= MESSAGE_LIMIT:
-        return text
-    return text[: MESSAGE_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
 
 
 def render_points(person: User, pools: list[PoolPoints], *, show_available: bool) -> str:
@@ -161,9 +154,8 @@ def standings_link(pool: DkpPool, eq_class: str) -> str:
 
 
 def render_standings(pool: DkpPool, eq_class: str, rows: list[StandingsRow], total: int) -> str:
+    """The table's first rows, as many as fit in a message; the head counts the rows really shown."""
     title = f"**{pool.name} standings**" + (f" — {eq_class}" if eq_class else "")
-    shown = f"top {len(rows)} of {total}" if total > len(rows) else f"{total} members"
-    head = f"{title} ({shown}; balance, 30-day attendance)"
     link = f"Full standings: {standings_link(pool, eq_class)}"
     lines = []
     for place, row in enumerate(rows, start=1):
@@ -171,10 +163,17 @@ def render_standings(pool: DkpPool, eq_class: str, rows: list[StandingsRow], tot
         name = row.name if len(row.name) <= NAME_MAX else row.name[: NAME_MAX - 1].rstrip() + "…"
         lines.append(f"{place}. {name} — {main} — {row.balance} pts, {percent(row.attendance_30)}")
     if not rows:
-        lines.append("Nobody matches." if eq_class else "Nobody has points in this pool yet.")
-    while len("\n".join([head, *lines, link])) > MESSAGE_LIMIT and len(lines) > 1:
-        lines.pop()  # the full table is one click away
-    return "\n".join([head, *lines, link])
+        return "\n".join([f"{title} ({total} members; balance, 30-day attendance)", _nobody(eq_class), link])
+
+    def render(shown: int) -> str:
+        counted = f"top {shown} of {total}" if total > shown else f"{total} members"
+        return "\n".join([f"{title} ({counted}; balance, 30-day attendance)", *lines[:shown], link])
+
+    return fit_items(render, len(lines))  # the full table is one click away
+
+
+def _nobody(eq_class: str) -> str:
+    return "Nobody matches." if eq_class else "Nobody has points in this pool yet."
 
 
 # --- reads run through db() ----------------------------------------------------------------------
@@ -276,7 +275,7 @@ async def standings_command(
 
 @standings_command.autocomplete("pool")
 async def standings_pool_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_pool_choices, interaction.user.id, current)
+    return await choices(interaction, db(_pool_choices, interaction.user.id, current))
 
 
 async def setup(bot: DkpBot) -> None:

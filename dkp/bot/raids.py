@@ -13,6 +13,7 @@ then edited to say what happened.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -23,10 +24,11 @@ import discord
 from discord import app_commands
 from django.utils import timezone
 
-from dkp.bot.core import answering, db, say, signed_up_user, site_url, user_by_discord_id
+from dkp.bot.core import DkpView, answering, choices, db, say, signed_up_user, site_url, user_by_discord_id
 from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, can, require
 from dkp.core.time import guild_zone
+from dkp.discord.text import fit
 from dkp.raids.ingest import MAX_FILE_BYTES, Dumps, Previewed, TickPreview, take_attendance
 from dkp.raids.models import Raid
 from dkp.raids.selectors import raid_for_tick, recent_raids
@@ -38,10 +40,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Discord lets a deferred reply be edited for 15 minutes; the view gives up a little before, so it
-# can still say so on the message.
+# Discord lets a deferred reply be edited for 15 minutes from the interaction's creation; the preview
+# gives up a little before, at a fixed moment (discord.py's view timeout restarts on every click, which
+# would outlive the token), so it can still say so on the message.
 PREVIEW_TIMEOUT = 14 * 60
-MESSAGE_LIMIT = 2000
 LISTED_NAMES = 10  # new or unclaimed characters named in the preview; the rest are counted
 
 
@@ -55,12 +57,6 @@ def _names(characters: list[str]) -> str:
     shown = ", ".join(characters[:LISTED_NAMES])
     more = len(characters) - LISTED_NAMES
     return shown + (f" and {more} more" if more > 0 else "")
-
-
-def fit(text: str) -> str:
-    if len(text) <= MESSAGE_LIMIT:
-        return text
-    return text[: MESSAGE_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
 
 
 @dataclass(frozen=True)
@@ -171,18 +167,34 @@ async def read_dumps(attachments: list[discord.Attachment | None]) -> list[tuple
     return files
 
 
-class TickConfirmView(discord.ui.View):
+class TickConfirmView(DkpView):
     """Confirm or Cancel under a tick preview; only the officer who uploaded the dumps may press them."""
 
     def __init__(
         self, *, officer_discord_id: int, officer_name: str, plan: TickPlan, origin: discord.Interaction | None = None
     ) -> None:
-        super().__init__(timeout=PREVIEW_TIMEOUT)
+        super().__init__(timeout=None)  # the deadline below is fixed; a view's timeout restarts on clicks
         self.officer_discord_id = officer_discord_id
         self.officer_name = officer_name
         self.plan = plan
         self.origin = origin
         self.done = False
+        created = origin.created_at if origin is not None else discord.utils.utcnow()
+        self.deadline = created + dt.timedelta(seconds=PREVIEW_TIMEOUT)
+        self._expiry = asyncio.get_running_loop().create_task(self._expire(), name="dkp-tick-preview-deadline")
+
+    async def _expire(self) -> None:
+        """At the deadline, whatever was clicked meanwhile: the preview stops and says so."""
+        await asyncio.sleep(max((self.deadline - discord.utils.utcnow()).total_seconds(), 0))
+        if self.is_finished():
+            return
+        super().stop()
+        await self.on_timeout()
+
+    def stop(self) -> None:
+        if self._expiry is not asyncio.current_task():
+            self._expiry.cancel()
+        super().stop()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.officer_discord_id:
@@ -286,7 +298,7 @@ async def tick_command(
 
 @tick_command.autocomplete("raid")
 async def tick_raid_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return await db(_raid_choices, interaction.user.id, current)
+    return await choices(interaction, db(_raid_choices, interaction.user.id, current))
 
 
 async def setup(bot: DkpBot) -> None:

@@ -927,3 +927,105 @@ def test_a_bid_form_lookup_out_of_time_opens_the_modal_empty(guild, monkeypatch)
     assert only_to_them(answer)
     assert f"Your bid of 20 points on Cloak of Flames (#{auction_id})" in said(answer)
     assert ItemBid.objects.get(auction_id=auction_id).amount == 20
+
+
+def test_two_members_with_the_bid_form_open_on_one_auction_both_get_their_bid(guild):
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild)
+        post = await post_of(world, auction_id)
+        gwen_form = await world.good_member.click(post, label="Bid")
+        pip_form = await world.poor_member.click(post, label="Bid")  # opened while Gwen's form is still open
+        gwen = await world.good_member.submit_modal(gwen_form, {"amount": "30"})
+        pip = await world.poor_member.submit_modal(pip_form, {"amount": "7"})
+        return auction_id, gwen_form, pip_form, gwen, pip
+
+    auction_id, gwen_form, pip_form, gwen, pip = in_discord(guild, scenario)
+    assert gwen_form.modal["custom_id"] != pip_form.modal["custom_id"]
+    assert all(len(form.modal["custom_id"]) <= 100 for form in (gwen_form, pip_form))
+    assert f"Your bid of 30 points on Cloak of Flames (#{auction_id}) for Gwendolyn" in said(gwen)
+    assert f"Your bid of 7 points on Cloak of Flames (#{auction_id}) for Pipperel" in said(pip)
+    stored = {bid.character_name: bid.amount for bid in ItemBid.objects.filter(auction_id=auction_id)}
+    assert stored == {"Gwendolyn": 30, "Pipperel": 7}
+
+
+def test_a_second_submit_reaching_a_form_meanwhile_does_not_change_the_amount_stored(guild, monkeypatch):
+    """Two submits close together: the first's values are read before its first await."""
+    from dkp.bot import auctions
+
+    real_signed_up_user = auctions.signed_up_user
+
+    async def while_waiting(interaction):
+        # Another submit lands on the open form while this one waits for the database.
+        for modal in interaction.client._connection._view_store._modals.values():
+            modal.amount._refresh_state(interaction, {"value": "7"})
+        return await real_signed_up_user(interaction)
+
+    monkeypatch.setattr(auctions, "signed_up_user", while_waiting)
+
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild)
+        form = await world.good_member.click(await post_of(world, auction_id), label="Bid")
+        return auction_id, await world.good_member.submit_modal(form, {"amount": "30"})
+
+    auction_id, answer = in_discord(guild, scenario)
+    assert f"Your bid of 30 points on Cloak of Flames (#{auction_id})" in said(answer)
+    assert ItemBid.objects.get(auction_id=auction_id).amount == 30
+
+
+def _hundred_bidders(guild) -> list:
+    from dkp.testing.personas import make_user
+
+    bidders = []
+    for number in range(100):
+        user = make_user(f"bidder{number:03d}")
+        UserPointsSummary.objects.create(user=user, pool=guild.pool, earned=500, balance=500, lifetime_earned=500)
+        make_character(f"Bidder{chr(97 + number // 26)}{chr(97 + number % 26)}", owner=user)
+        bidders.append(user)
+    return bidders
+
+
+def test_closing_a_100_copy_auction_with_100_winners_answers_within_discords_limit(guild):
+    bidders = _hundred_bidders(guild)
+
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild, quantity=100)
+        for number, user in enumerate(bidders):
+            await db(_bid, user, auction_id, 10 + number)
+        result = await world.officer.slash(world.channel, "auction close", auction=str(auction_id))
+        return auction_id, result, await post_of(world, auction_id)
+
+    auction_id, result, post = in_discord(guild, scenario)
+    answer = said(result)
+    assert answer.startswith(f"Auction #{auction_id} (Cloak of Flames) is closed. Won by ")
+    assert len(answer) <= 2000
+    shown = answer.count(" for ")
+    hidden = re.search(r" and (\d+) more\.$", answer)
+    assert hidden is not None, answer[-80:]
+    assert shown + int(hidden[1]) == 100
+    assert len(post.content) <= 2000
+    assert post.content.count("Won by **") + int(re.search(r"and (\d+) more winners", post.content)[1]) == 100
+    assert post.content.count("**") % 2 == 0
+    assert Auction.objects.get(pk=auction_id).status == AuctionStatus.AWARDED
+
+
+def test_an_autocomplete_whose_lookup_outlasts_two_seconds_of_discords_clock_offers_nothing(guild, monkeypatch):
+    from dkp.bot import auctions
+
+    real_choices = auctions._auction_choices
+    clock: list = []
+
+    def slow_choices(discord_id, typed):
+        clock[0].advance(2.5)  # the database took 2.5 s of Discord's time to answer
+        return real_choices(discord_id, typed)
+
+    async def scenario(world: World):
+        await db(_open, guild, "Cloak of Flames")
+        quick = await world.good_member.autocomplete(world.channel, "bid", "item", "", amount="5")
+        clock.append(world.env.backend.clock)
+        monkeypatch.setattr(auctions, "_auction_choices", slow_choices)
+        slow = await world.good_member.autocomplete(world.channel, "bid", "item", "", amount="5")
+        return quick, slow
+
+    quick, slow = in_discord(guild, scenario)
+    assert [choice["name"].split(" — ")[0] for choice in quick] == ["Cloak of Flames"]
+    assert slow == []

@@ -303,3 +303,38 @@ def test_looking_up_someone_who_never_signed_in_says_so(members: Guild, command:
     result = in_discord(members, scenario)
     assert result.ephemeral
     assert text(result) == "Stranger has no EQ DKP account: they have never signed in with Discord."
+
+
+def test_standings_of_500_members_say_how_many_rows_they_really_show(members: Guild) -> None:
+    import re
+
+    from dkp.accounts.models import User
+
+    users = User.objects.bulk_create(
+        User(
+            username=f"raider{number:03d}",
+            discord_id=str(700_000_000_000_000 + number),
+            display_name=f"Raider With A Rather Long Name {number:03d}",
+        )
+        for number in range(500)
+    )
+    UserPointsSummary.objects.bulk_create(
+        UserPointsSummary(user=user, pool=members.pool, earned=1000 - n, balance=1000 - n, lifetime_earned=1000 - n)
+        for n, user in enumerate(users)
+    )
+    for n, user in enumerate(users[:25]):
+        make_character(f"Knightofvex{chr(97 + n)}", owner=user, eq_class="Shadow Knight")
+
+    async def scenario(world: World):
+        return await world.good_member.slash(world.channel, "standings")
+
+    answer = text(in_discord(members, scenario))
+    lines = answer.splitlines()
+    head = re.fullmatch(r"\*\*Main standings\*\* \(top (\d+) of (\d+); balance, 30-day attendance\)", lines[0])
+    assert head is not None, lines[0]
+    rows = [line for line in lines if re.match(r"\d+\. ", line)]
+    assert int(head[1]) == len(rows) < 25  # the rows that fit, and the head says so
+    assert int(head[2]) == UserPointsSummary.objects.filter(pool=members.pool).count() >= 500
+    assert rows[0] == "1. Raider With A Rather Long Name… — Knightofvexa (Shadow Knight) — 1000 pts, 0%"
+    assert lines[-1] == f"Full standings: http://dkp.test/?pool={members.pool.pk}"
+    assert len(answer) <= 2000

@@ -270,3 +270,28 @@ def test_an_unexpected_failure_while_confirming_leaves_confirm_usable(guild: Gui
     assert not again.followups  # no "This tick is already being recorded."
     assert text(shown).startswith("Tick recorded: 54 characters, 10 points each.")
     assert balance(guild.good_member) == before_gwen + 10
+
+
+def test_a_failed_confirm_does_not_keep_the_preview_past_its_fixed_deadline(guild: Guild, monkeypatch) -> None:
+    """The preview ends 14 minutes after /raid tick, clicks or not: Discord's token lasts 15."""
+    before = counts()
+
+    def confirm_failing(officer, plan):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(raids, "_confirm", confirm_failing)
+
+    async def scenario(world: World):
+        shown = await world.officer.slash(world.channel, "raid tick", dump=sample(FIRST))
+        await world.env.advance_time(10 * 60)
+        failed = await world.officer.click(reply(shown), label="Confirm")  # at minute 10: fails, buttons stay
+        still_offered = buttons(reply(shown))
+        await world.env.advance_time(5 * 60)  # minute 15: a timeout restarted by the click would still run
+        return shown, failed, still_offered
+
+    shown, failed, still_offered = in_discord(guild, scenario)
+    assert failed.followups[0].content.startswith("Something went wrong on our side while recording the tick")
+    assert still_offered == ["Confirm", "Cancel"]
+    assert text(shown) == "This preview timed out; nothing was recorded. Run /raid tick again."
+    assert buttons(reply(shown)) == []
+    assert counts() == before
