@@ -30,6 +30,7 @@ from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwn
 from dkp.core.models import AuditEntry, GuildSettings
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
 from dkp.points.models import DkpPool, PointAdjustment, PointEntry
+from dkp.points.pools import POOL_FIELDS
 from dkp.raids.models import Event, MissedTickRequest, Raid, RaidAttendance, RaidTick
 from dkp.recruitment.models import (
     ApplicationComment,
@@ -78,24 +79,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "pools",
         DkpPool,
-        (
-            "id",
-            "name",
-            "description",
-            "is_active",
-            "price_rule",
-            "minimum_bid",
-            "bid_increment",
-            "tag_caps",
-            "mains_outrank",
-            "main_bids_from_alts",
-            "visibility",
-            "decay_percent",
-            "decay_period_days",
-            "decay_floor",
-            "last_decayed_at",
-            *_STAMPS,
-        ),
+        ("id", *POOL_FIELDS, "last_decayed_at", *_STAMPS),
     ),
     Section("events", Event, ("id", "pool_id", "name", "default_tick_value", "is_active", *_STAMPS)),
     Section(
