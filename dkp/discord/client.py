@@ -46,6 +46,7 @@ UNKNOWN_MEMBER = 10007
 UNKNOWN_ROLE = 10011
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+INVALID_FORM_BODY = 50035
 
 
 class DiscordUser(TypedDict):
@@ -408,6 +409,13 @@ def _error_for(response: httpx.Response, *, bot: bool = False) -> DiscordError:
             "after too many failed requests. No permission in the Discord server changes this.",
             status=status,
         )
+    if status == 400 and code == INVALID_FORM_BODY:
+        where = "; ".join(_form_errors(body.get("errors"))) or "no detail"
+        return DiscordError(
+            f"Discord refused what we sent as over one of its limits (Invalid Form Body, 50035): {where}.",
+            status=status,
+            code=code,
+        )
     if bot:
         known = _bot_error_for(status, code, suffix)
         if known is not None:
@@ -469,6 +477,19 @@ def _bot_error_for(status: int, code: int | None, suffix: str) -> DiscordError |
             code=code,
         )
     return None
+
+
+def _form_errors(errors: Any, path: str = "") -> list[str]:
+    """Discord's nested 50035 ``errors`` as ``"<path>: <message>"`` lines (``embeds.0.title: …``)."""
+    if not isinstance(errors, dict):
+        return []
+    lines = [
+        f"{path or 'body'}: {item.get('message', '')}" for item in errors.get("_errors", []) if isinstance(item, dict)
+    ]
+    for key, child in errors.items():
+        if key != "_errors":
+            lines += _form_errors(child, f"{path}.{key}" if path else str(key))
+    return lines
 
 
 def _retry_after(body: dict[str, Any], response: httpx.Response) -> float | None:

@@ -44,3 +44,4 @@ COMMAND_DESCRIPTION = 100  # a slash command's, an option's description (1-100)
 COMMAND_OPTIONS = 25  # options of a command or subcommand
 COMMAND_CHOICES = 25  # fixed choices of an option
 SELECT_VALUES = 25  # a select menu's min_values (0-25) and max_values (1-25)
+LABEL_DESCRIPTION = 100  # a modal Label's description (its text is TEXT_INPUT_LABEL, 45)

@@ -24,7 +24,7 @@ from dkp.discord import limits
 # Interaction callback types (Discord: "Interaction Response Object").
 PONG, MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE, MODAL = 1, 4, 5, 6, 7, 8, 9
 # Component types.
-ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT = 1, 2, 3, 4
+ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, TEXT_DISPLAY, LABEL = 1, 2, 3, 4, 10, 18
 SELECTS = frozenset({3, 5, 6, 7, 8})  # string, user, role, mentionable, channel select
 LINK_STYLE, PREMIUM_STYLE = 5, 6
 COMMAND_NAME_PATTERN = re.compile(r"^[-_\w]{1,32}$")
@@ -308,10 +308,50 @@ def _modal_problems(modal: dict[str, Any]) -> list[Problem]:
     problems += _text_problems(modal, "title", "", limits.MODAL_TITLE, required=True)
     rows = modal.get("components")
     if not isinstance(rows, list) or not rows:
-        problems.append(Problem("components", "a modal needs 1 to 5 text inputs"))
-    else:
+        problems.append(Problem("components", "a modal needs 1 to 5 components"))
+    elif all(isinstance(row, dict) and row.get("type") == ACTION_ROW for row in rows):
         problems += _components_problems(rows, path="components", in_modal=True)
+    else:
+        problems += _modal_labels_problems(rows)
     return [Problem(problem.path.lstrip("."), problem.message, problem.refused) for problem in problems]
+
+
+def _modal_labels_problems(items: list[Any]) -> list[Problem]:
+    """A modal of Labels (type 18, each holding a text input or a select) and text displays (type 10)."""
+    problems: list[Problem] = []
+    if len(items) > limits.ACTION_ROWS:
+        problems.append(Problem("components", _over(len(items), limits.ACTION_ROWS, "components")))
+    custom_ids: dict[str, str] = {}
+    for index, item in enumerate(items):
+        path = f"components.{index}"
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == TEXT_DISPLAY:
+            problems += _text_problems(item, "content", path, limits.TEXT_INPUT_VALUE, required=True)
+            continue
+        if kind == ACTION_ROW:
+            problems += [_under(path, p) for p in _components_problems([item], path="", in_modal=True)]
+            continue
+        if kind != LABEL:
+            problems.append(Problem(path, f"a modal holds labels (18), text displays (10) or rows, not type {kind}"))
+            continue
+        problems += _text_problems(item, "label", path, limits.TEXT_INPUT_LABEL, required=True)
+        problems += _text_problems(item, "description", path, limits.LABEL_DESCRIPTION, required=False)
+        inner = item.get("component")
+        inner_path = f"{path}.component"
+        inner_kind = inner.get("type") if isinstance(inner, dict) else None
+        if inner_kind == TEXT_INPUT:
+            # its label is the Label's text, checked above
+            problems += _text_input_problems({**inner, "label": "-"}, inner_path)
+        elif inner_kind in SELECTS:
+            problems += _select_problems(inner, inner_path)
+        else:
+            problems.append(Problem(f"{inner_path}.type", f"a Label holds a text input or a select, not {inner_kind}"))
+        custom_id = inner.get("custom_id") if isinstance(inner, dict) else None
+        if isinstance(custom_id, str):
+            if custom_id in custom_ids:
+                problems.append(Problem(f"{inner_path}.custom_id", f"{custom_id!r} is also {custom_ids[custom_id]}'s"))
+            custom_ids.setdefault(custom_id, inner_path)
+    return problems
 
 
 def _choices_problems(choices: Any, path: str) -> list[Problem]:

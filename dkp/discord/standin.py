@@ -19,6 +19,10 @@ without is refused with an HTML 403 that carries no Discord error code, and kept
 ``edge_refusals``. The OAuth2 token exchange (django-allauth's own HTTP call) and the browser's
 ``/oauth2/authorize`` are not checked. The User-Agent of every request is kept in ``user_agents``.
 
+Every message body is checked against Discord's documented limits (``dkp.discord.payloads``); one
+over a limit is answered as Discord does, 400 with code 50035 "Invalid Form Body" and the path of
+each problem in ``errors``, and kept in ``refused_payloads`` as (path, problems).
+
 Tests arrange people, roles, failures and latency through the Python API::
 
     with DiscordStandin(client_id="1", client_secret="s", guild_id="9", bot_token="b") as discord:
@@ -51,6 +55,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+from dkp.discord.payloads import form_body_errors, request_problems
 
 API_PREFIX = "/api/v10"
 ENDPOINTS = (
@@ -161,6 +167,10 @@ class DiscordStandin:
         self.requests: list[tuple[str, str]] = []
         self.user_agents: list[tuple[str, str]] = []  # (endpoint, User-Agent) of every request
         self.edge_refusals: list[tuple[str, str, str]] = []  # (method, path, User-Agent) refused at the edge
+        self.refused_payloads: list[tuple[str, list[str]]] = []  # (path, problems) answered 400/50035
+        # Every message body received, refused or not, as (method, path, body): the tests' limits
+        # check (dkp.testing.discord_limits) reads it after a test, so reset() leaves it alone.
+        self.payload_log: list[tuple[str, str, Any]] = []
         # Bot side: None means "any id exists"; a set limits them, like a real server's lists.
         self.guild_role_ids: set[str] | None = None
         self.roles_above_bot: set[str] = set()
@@ -280,6 +290,7 @@ class DiscordStandin:
             self.requests.clear()
             self.user_agents.clear()
             self.edge_refusals.clear()
+            self.refused_payloads.clear()
             self.guild_role_ids = None
             self.roles_above_bot = set()
             self.unknown_member_ids = set()
@@ -548,11 +559,18 @@ class DiscordStandin:
         if self.channel_ids is not None and channel_id not in self.channel_ids:
             return _discord_error(UNKNOWN_CHANNEL, 404)
         body = request.get_json(silent=True)
+        with self._lock:
+            self.payload_log.append((request.method, request.path, body))
         content = body.get("content") if isinstance(body, dict) else None
         if not isinstance(content, str) or not content.strip():
             return _json({"message": "Cannot send an empty message", "code": 50006}, 400)
-        if len(content) > 2000:
-            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        problems = [problem for problem in request_problems(request.method, request.path, body) if problem.refused]
+        if problems:
+            with self._lock:
+                self.refused_payloads.append((request.path, [str(problem) for problem in problems]))
+            return _json(
+                {"message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": form_body_errors(problems)}, 400
+            )
         with self._lock:
             message = StandinMessage(
                 id=str(1_300_000_000_000_000_000 + len(self.messages) + 1),

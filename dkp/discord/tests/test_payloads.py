@@ -332,3 +332,30 @@ def test_form_body_errors_nest_the_path_as_discord_does() -> None:
             }
         },
     }
+
+
+def labelled(label: str = "Your main character's name", **text_input_fields: Any) -> dict[str, Any]:
+    return {
+        "type": 18,
+        "label": label,
+        "component": {"type": 4, "custom_id": "character", "style": 1, **text_input_fields},
+    }
+
+
+def test_a_modal_of_labels_is_checked_like_discord_checks_its_text_inputs() -> None:
+    def apply_form(*items: dict[str, Any]) -> dict[str, Any]:
+        return {"type": 9, "data": {"custom_id": "dkp:apply", "title": "Apply to the guild", "components": list(items)}}
+
+    assert payload_problems(apply_form(labelled("x" * 45, max_length=15))) == []
+    assert payload_problems(apply_form(labelled("x" * 46))) == [
+        "data.components.0.label: 46 characters, over Discord's 45"
+    ]
+    described = {**labelled(), "description": "x" * 101}
+    assert payload_problems(apply_form(described)) == [
+        "data.components.0.description: 101 characters, over Discord's 100"
+    ]
+    assert payload_problems(apply_form(labelled(placeholder="x" * 101))) == [
+        "data.components.0.component.placeholder: 101 characters, over Discord's 100"
+    ]
+    six = [labelled(custom_id=f"q{n}") for n in range(6)]
+    assert payload_problems(apply_form(*six)) == ["data.components: 6 components, over Discord's 5"]
