@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+import discord
 import pytest
 import simcord
 
@@ -12,6 +14,8 @@ from dkp.discord.models import DiscordOutbox
 from dkp.discord.standin import DiscordStandin
 from dkp.discord.tasks import deliver
 from dkp.testing import discord_limits
+from dkp.testing.personas import Guild
+from dkp.testing.simcord_world import World, in_discord
 from dkp.testing.standin_setup import ANNOUNCE_CHANNEL
 
 # These tests send over-limit payloads on purpose; the check of the tests themselves is off.
@@ -90,3 +94,24 @@ def test_the_limits_check_lists_what_the_bot_sent_over_a_limit_and_what_it_sent_
 def test_the_check_is_on_for_the_bot_and_discord_tests_unless_marked_off(request: pytest.FixtureRequest) -> None:
     assert request.node.get_closest_marker("no_discord_limits") is not None
     assert not discord_limits.wanted(request.node)
+
+
+def test_the_limits_check_sees_what_the_bot_sends_in_simcord(guild: Guild) -> None:
+    async def scenario(world: World) -> int:
+        channel = world.bot.get_channel(world.channel.id)
+        assert isinstance(channel, discord.TextChannel)
+        await channel.send("Bids are open", allowed_mentions=discord.AllowedMentions.none())
+        with contextlib.suppress(discord.HTTPException):  # SimCord may refuse it as Discord would
+            await channel.send("x" * 2001, allowed_mentions=discord.AllowedMentions.none())
+        await channel.send("Grats @everyone")
+        return world.channel.id
+
+    discord_limits._watched.clear()
+    channel_id = in_discord(guild, scenario)
+
+    assert [problem for problem in discord_limits.problems_sent() if "/messages" in problem] == [
+        f"POST /channels/{channel_id}/messages: content: 2001 characters, over Discord's 2000",
+        f"POST /channels/{channel_id}/messages: allowed_mentions: missing: a message with text must say "
+        "whom it may ping (none: {'parse': []})",
+    ]
+    discord_limits._watched.clear()
