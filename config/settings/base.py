@@ -5,6 +5,7 @@ A ``.env`` file at the project root is read when present. The embedded default i
 move the same code to PostgreSQL and Redis.
 """
 
+import tomllib
 from pathlib import Path
 
 import environ
@@ -224,6 +225,13 @@ DISCORD_OAUTH_BASE_URL = env.str("DISCORD_OAUTH_BASE_URL", default="https://disc
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com/api/v10")
 # Where people reach the web app; the bot links to it (sign in, an auction's page, the long form).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The project's version, written once in pyproject.toml (the app is run from its checkout, not installed).
+with open(BASE_DIR / "pyproject.toml", "rb") as _pyproject:
+    PROJECT_VERSION = str(tomllib.load(_pyproject)["project"]["version"])
+# Discord requires ``User-Agent: DiscordBot (<url>, <version>)`` on every REST call and its edge
+# answers 403 to a missing or generic one; the URL is the guild's site unless DISCORD_BOT_URL says.
+DISCORD_BOT_URL = env.str("DISCORD_BOT_URL", default=SITE_URL)
+DISCORD_USER_AGENT = f"DiscordBot ({DISCORD_BOT_URL}, {PROJECT_VERSION})"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

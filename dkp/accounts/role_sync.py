@@ -44,6 +44,7 @@ from dkp.accounts.models import User
 from dkp.core.roles import ROLE_PRECEDENCE, RoleGroup
 from dkp.discord.client import (
     DiscordClient,
+    DiscordEdgeBlocked,
     DiscordError,
     DiscordNotConfigured,
     DiscordRateLimited,
@@ -131,6 +132,7 @@ class PushResult:
     kept: list[str] = field(default_factory=list)  # not removed, because adding the wanted role failed
     skipped: str = ""
     rate_limited: bool = False
+    edge_blocked: bool = False  # Discord's edge refused (403, no code): the rest was not asked for
     error_codes: list[int] = field(default_factory=list)  # Discord's codes of the failures, e.g. 50013
 
     @property
@@ -232,7 +234,9 @@ def _change_roles(
 
     A failure is logged with Discord's code and not retried here (the client has already waited out
     short rate limits): the next push or reconcile tries again. The rest of the adds go on, except
-    after a 10007: the member has left, so their other roles are not asked for. When an add failed
+    after a 10007 (the member has left, so their other roles are not asked for) and after a refusal
+    from Discord's edge (a 403 without a code: every call would meet it), unlike a 50013, which
+    concerns one role. When an add failed
     the old roles are kept (logged as skipped): removing them would leave the member without any
     guild role, and so without access, until the next try.
 
@@ -281,6 +285,10 @@ def _change_roles(
             if exc.code:
                 result.error_codes.append(exc.code)
             note(action, role_name, f"{what}: {_describe(exc)}", DiscordSyncLog.Result.FAILED, exc)
+            if isinstance(exc, DiscordEdgeBlocked):
+                # Every further call would be refused too, and each refusal lengthens the ban.
+                result.edge_blocked = True
+                return
             continue
         (result.added if adding else result.removed).append(role_id)
         note(action, role_name, f"{what}: done")
@@ -629,7 +637,10 @@ def _reconcile_push(
     limit the run met so far (after one too long to wait out, the change is skipped, not tried).
     """
     if rate_limited:
-        change.outcome, change.note = Outcome.SKIPPED, "Discord is rate limiting; the next reconcile tries again"
+        change.outcome, change.note = (
+            Outcome.SKIPPED,
+            "Discord is rate limiting or its edge is refusing the bot; the next reconcile tries again",
+        )
         _log(
             report.run_id,
             user=user,
@@ -646,11 +657,12 @@ def _reconcile_push(
     elif pushed.failed:
         reasons = [str(code) for code in sorted(set(pushed.error_codes))]
         reasons += ["rate limited"] if pushed.rate_limited else []
+        reasons += ["refused by Discord's edge (403, no code)"] if pushed.edge_blocked else []
         change.outcome, change.note = Outcome.FAILED, ", ".join(reasons) or "see the Discord sync log"
     else:
         change.outcome = Outcome.APPLIED
         _mark_in_step(user)
-    return pushed.rate_limited
+    return pushed.rate_limited or pushed.edge_blocked
 
 
 def _reconcile_pull(

@@ -10,10 +10,18 @@ Bot calls honour Discord's rate limits: a ``429`` is waited out (``retry_after``
 the ``Retry-After`` header) and retried a few times; a wait longer than ``max_wait`` is not slept
 through but given back as ``DiscordRateLimited`` so a task never blocks a worker for a minute.
 The base URL comes from ``DISCORD_API_BASE_URL`` so tests and demos can point it at the stand-in.
+
+Every call sends ``User-Agent: DiscordBot (<url>, <version>)`` (``DISCORD_USER_AGENT``), as Discord
+requires. A 403 is one of two things: Discord's edge (Cloudflare) refusing the request before the
+API saw it, answered without a Discord error code (HTML, or JSON with no ``code``), which no
+permission in the server changes (``DiscordEdgeBlocked``); or the API's 50013 Missing Permissions,
+which an officer fixes in the server's role settings (``DiscordMissingPermissions``). Each is
+logged in its own words.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict
@@ -21,6 +29,8 @@ from urllib.parse import quote
 
 import httpx
 from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 # Retries after a 429 before giving up, and the longest wait we sleep through inside one call.
@@ -36,6 +46,7 @@ UNKNOWN_MEMBER = 10007
 UNKNOWN_ROLE = 10011
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+INVALID_FORM_BODY = 50035
 
 
 class DiscordUser(TypedDict):
@@ -119,6 +130,17 @@ class DiscordMissingPermissions(DiscordForbidden):
     kind = "missing_permissions"
 
 
+class DiscordEdgeBlocked(DiscordForbidden):
+    """403 without a Discord error code: Discord's edge refused the request before the API read it.
+
+    Cloudflare does this to a missing or generic User-Agent, or to an address banned for too many
+    failed requests (401, 403, 429) in a short time. Every further call would be refused the same
+    way, so callers stop asking until a later run instead of trying the next item.
+    """
+
+    kind = "edge_blocked"
+
+
 class DiscordUnknownMember(DiscordNotFound):
     """404/10007: the person is not (or no longer) in the guild's Discord server."""
 
@@ -149,10 +171,12 @@ class DiscordClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         members_page_size: int = MAX_MEMBERS_PAGE_SIZE,
+        user_agent: str | None = None,
     ) -> None:
         if not 1 <= members_page_size <= MAX_MEMBERS_PAGE_SIZE:
             raise ValueError(f"members_page_size must be 1..{MAX_MEMBERS_PAGE_SIZE}, not {members_page_size}")
         self.base_url = base_url.rstrip("/")
+        self.user_agent = user_agent or default_user_agent()
         self.members_page_size = members_page_size
         self.timeout = timeout
         self.bot_token = bot_token
@@ -254,7 +278,7 @@ class DiscordClient:
         """One bot call, waiting out and retrying 429s a bounded number of times."""
         if not self.bot_token:
             raise DiscordNotConfigured("No Discord bot token is configured (DISCORD_BOT_TOKEN), so nothing was sent.")
-        headers = {"Authorization": f"Bot {self.bot_token}"}
+        headers = {"Authorization": f"Bot {self.bot_token}", "User-Agent": self.user_agent}
         if reason:
             # Discord reads the audit log reason URL-encoded (as discord.py sends it).
             headers["X-Audit-Log-Reason"] = quote(reason[:512], safe="/ ")
@@ -276,6 +300,7 @@ class DiscordClient:
                 except ValueError as exc:
                     raise DiscordUnavailable("Discord sent an answer we could not read.") from exc
             error = _error_for(response, bot=True)
+            _log_refusal(error, method, path, self.user_agent)
             if not isinstance(error, DiscordRateLimited):
                 raise error
             wait = error.retry_after if error.retry_after is not None else 1.0
@@ -309,7 +334,11 @@ class DiscordClient:
     def _get(self, path: str, *, access_token: str) -> Any:
         url = f"{self.base_url}{path}"
         try:
-            response = httpx.get(url, headers={"Authorization": f"Bearer {access_token}"}, timeout=self.timeout)
+            response = httpx.get(
+                url,
+                headers={"Authorization": f"Bearer {access_token}", "User-Agent": self.user_agent},
+                timeout=self.timeout,
+            )
         except httpx.TimeoutException as exc:
             raise DiscordUnavailable(f"Discord did not answer within {self.timeout:g} seconds.") from exc
         except httpx.HTTPError as exc:
@@ -319,7 +348,33 @@ class DiscordClient:
                 return response.json()
             except ValueError as exc:
                 raise DiscordUnavailable("Discord sent an answer we could not read.") from exc
-        raise _error_for(response)
+        error = _error_for(response)
+        _log_refusal(error, "GET", path, self.user_agent)
+        raise error
+
+
+def default_user_agent() -> str:
+    """``DiscordBot (<url>, <version>)``: ``DISCORD_USER_AGENT`` (the site's URL and pyproject's version)."""
+    return str(getattr(settings, "DISCORD_USER_AGENT", "") or f"DiscordBot ({settings.SITE_URL}, 0)")
+
+
+def _log_refusal(error: DiscordError, method: str, path: str, user_agent: str) -> None:
+    """The two 403s in their own log lines: one is about how we ask, the other about the server's roles."""
+    if isinstance(error, DiscordEdgeBlocked):
+        log.warning(
+            "Discord's edge refused %s %s with HTTP 403 and no Discord error code (User-Agent %r): "
+            "a missing or generic User-Agent, or this address is banned for too many failed requests",
+            method,
+            path,
+            user_agent,
+        )
+    elif isinstance(error, DiscordMissingPermissions):
+        log.warning(
+            "Discord refused %s %s: Missing Permissions (50013); the bot's role lacks a permission "
+            "or sits below the role it manages",
+            method,
+            path,
+        )
 
 
 def _member_from(item: Any) -> GuildMember:
@@ -347,6 +402,20 @@ def _error_for(response: httpx.Response, *, bot: bool = False) -> DiscordError:
     code = body.get("code") if isinstance(body.get("code"), int) else None
     detail = str(body.get("message") or "").strip()
     suffix = f" (Discord said: {detail})" if detail else ""
+    if status == 403 and code is None:
+        return DiscordEdgeBlocked(
+            "Discord's edge refused the request before Discord read it (HTTP 403 without a Discord error code): "
+            "the request's User-Agent was missing or generic, or this server's address is banned for a while "
+            "after too many failed requests. No permission in the Discord server changes this.",
+            status=status,
+        )
+    if status == 400 and code == INVALID_FORM_BODY:
+        where = "; ".join(_form_errors(body.get("errors"))) or "no detail"
+        return DiscordError(
+            f"Discord refused what we sent as over one of its limits (Invalid Form Body, 50035): {where}.",
+            status=status,
+            code=code,
+        )
     if bot:
         known = _bot_error_for(status, code, suffix)
         if known is not None:
@@ -408,6 +477,19 @@ def _bot_error_for(status: int, code: int | None, suffix: str) -> DiscordError |
             code=code,
         )
     return None
+
+
+def _form_errors(errors: Any, path: str = "") -> list[str]:
+    """Discord's nested 50035 ``errors`` as ``"<path>: <message>"`` lines (``embeds.0.title: …``)."""
+    if not isinstance(errors, dict):
+        return []
+    lines = [
+        f"{path or 'body'}: {item.get('message', '')}" for item in errors.get("_errors", []) if isinstance(item, dict)
+    ]
+    for key, child in errors.items():
+        if key != "_errors":
+            lines += _form_errors(child, f"{path}.{key}" if path else str(key))
+    return lines
 
 
 def _retry_after(body: dict[str, Any], response: httpx.Response) -> float | None:

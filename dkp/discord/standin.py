@@ -13,6 +13,16 @@ It serves, on ``http://127.0.0.1:PORT``:
   keeping each ``X-Audit-Log-Reason`` in ``audit_log``) and ``POST /channels/{c}/messages``
   (kept in ``messages``), answering 10004/10007/10011/10003 and 50013 as Discord does.
 
+Like Discord's edge, every API call our client makes (the bot's, and ``/users/@me`` and the guild
+membership with a person's token) must carry ``User-Agent: DiscordBot (<url>, <version>)``; one
+without is refused with an HTML 403 that carries no Discord error code, and kept in
+``edge_refusals``. The OAuth2 token exchange (django-allauth's own HTTP call) and the browser's
+``/oauth2/authorize`` are not checked. The User-Agent of every request is kept in ``user_agents``.
+
+Every message body is checked against Discord's documented limits (``dkp.discord.payloads``); one
+over a limit is answered as Discord does, 400 with code 50035 "Invalid Form Body" and the path of
+each problem in ``errors``, and kept in ``refused_payloads`` as (path, problems).
+
 Tests arrange people, roles, failures and latency through the Python API::
 
     with DiscordStandin(client_id="1", client_secret="s", guild_id="9", bot_token="b") as discord:
@@ -32,6 +42,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -44,6 +55,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+from dkp.discord.payloads import form_body_errors, request_problems
 
 API_PREFIX = "/api/v10"
 ENDPOINTS = (
@@ -59,6 +72,16 @@ ENDPOINTS = (
     "post_message",
 )
 DEFAULT_BOT_TOKEN = "standin-bot-token"
+# The endpoints our client calls, where Discord's edge wants ``DiscordBot (<url>, <version>)``.
+USER_AGENT_CHECKED = frozenset(
+    {"me", "member", "list_members", "guild_member", "add_role", "remove_role", "post_message"}
+)
+BOT_USER_AGENT = re.compile(r"^DiscordBot \([^,()\s]+, [^()\s]+\)")
+# What Cloudflare answers a request it will not pass on: HTML, no Discord JSON, no code.
+EDGE_REFUSAL_HTML = (
+    "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center>"
+    "<hr><center>cloudflare</center></body></html>"
+)
 BOT_ENDPOINTS = frozenset({"list_members", "guild_member", "add_role", "remove_role", "post_message"})
 # Discord's JSON error codes for the failures a test can ask for.
 UNKNOWN_CHANNEL, UNKNOWN_GUILD, UNKNOWN_MEMBER, UNKNOWN_ROLE = 10003, 10004, 10007, 10011
@@ -116,6 +139,7 @@ class _Failure:
     code: int | None = None
     is_global: bool = False
     times: int | None = None  # None: until reset()
+    edge: bool = False  # refused by Discord's edge: HTML, no Discord code
 
 
 class DiscordStandin:
@@ -141,6 +165,12 @@ class DiscordStandin:
         self.failures: dict[str, _Failure] = {}
         self.latency: dict[str, float] = {}
         self.requests: list[tuple[str, str]] = []
+        self.user_agents: list[tuple[str, str]] = []  # (endpoint, User-Agent) of every request
+        self.edge_refusals: list[tuple[str, str, str]] = []  # (method, path, User-Agent) refused at the edge
+        self.refused_payloads: list[tuple[str, list[str]]] = []  # (path, problems) answered 400/50035
+        # Every message body received, refused or not, as (method, path, body): the tests' limits
+        # check (dkp.testing.discord_limits) reads it after a test, so reset() leaves it alone.
+        self.payload_log: list[tuple[str, str, Any]] = []
         # Bot side: None means "any id exists"; a set limits them, like a real server's lists.
         self.guild_role_ids: set[str] | None = None
         self.roles_above_bot: set[str] = set()
@@ -208,8 +238,11 @@ class DiscordStandin:
         code: int | None = None,
         is_global: bool = False,
         times: int | None = None,
+        edge: bool = False,
     ) -> None:
         """Make ``endpoint`` (one of ``ENDPOINTS``) answer ``status`` ``times`` times, or until ``reset()``.
+
+        ``edge``: answer as Discord's edge (Cloudflare) does, an HTML 403 with no Discord error code.
 
         ``code`` is Discord's JSON error code (default: 50001 for 403, 10004 for 404, 0 otherwise);
         ``is_global`` marks a 429 as the bot-wide limit (``X-RateLimit-Global: true``).
@@ -217,7 +250,7 @@ class DiscordStandin:
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
         self.failures[endpoint] = _Failure(
-            status=status, retry_after=retry_after, code=code, is_global=is_global, times=times
+            status=status, retry_after=retry_after, code=code, is_global=is_global, times=times, edge=edge
         )
 
     def rate_limit_globally(self, *, retry_after: float, times: int = 1) -> None:
@@ -255,6 +288,9 @@ class DiscordStandin:
             self.failures.clear()
             self.latency.clear()
             self.requests.clear()
+            self.user_agents.clear()
+            self.edge_refusals.clear()
+            self.refused_payloads.clear()
             self.guild_role_ids = None
             self.roles_above_bot = set()
             self.unknown_member_ids = set()
@@ -316,12 +352,18 @@ class DiscordStandin:
         except HTTPException:
             return _json({"message": "404: Not Found", "code": 0}, 404)(environ, start_response)
         name = str(endpoint)
+        user_agent = request.headers.get("User-Agent", "")
         with self._lock:
             self.requests.append((request.method, request.path))
+            self.user_agents.append((name, user_agent))
             self._hits[name] = self._hits.get(name, 0) + 1
         delay = self.latency.get(name)
         if delay:
             time.sleep(delay)
+        if name in USER_AGENT_CHECKED and not BOT_USER_AGENT.match(user_agent):
+            with self._lock:
+                self.edge_refusals.append((request.method, request.path, user_agent))
+            return Response(EDGE_REFUSAL_HTML, status=403, mimetype="text/html")(environ, start_response)
         if name in BOT_ENDPOINTS and request.headers.get("Authorization") != f"Bot {self.bot_token}":
             return _json({"message": "401: Unauthorized", "code": 0}, 401)(environ, start_response)
         failure = self._take_global_failure() if name in BOT_ENDPOINTS else None
@@ -517,11 +559,18 @@ class DiscordStandin:
         if self.channel_ids is not None and channel_id not in self.channel_ids:
             return _discord_error(UNKNOWN_CHANNEL, 404)
         body = request.get_json(silent=True)
+        with self._lock:
+            self.payload_log.append((request.method, request.path, body))
         content = body.get("content") if isinstance(body, dict) else None
         if not isinstance(content, str) or not content.strip():
             return _json({"message": "Cannot send an empty message", "code": 50006}, 400)
-        if len(content) > 2000:
-            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        problems = [problem for problem in request_problems(request.method, request.path, body) if problem.refused]
+        if problems:
+            with self._lock:
+                self.refused_payloads.append((request.path, [str(problem) for problem in problems]))
+            return _json(
+                {"message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": form_body_errors(problems)}, 400
+            )
         with self._lock:
             message = StandinMessage(
                 id=str(1_300_000_000_000_000_000 + len(self.messages) + 1),
@@ -543,6 +592,8 @@ def _discord_error(code: int, status: int) -> Response:
 
 
 def _failure(failure: _Failure) -> Response:
+    if failure.edge:
+        return Response(EDGE_REFUSAL_HTML, status=403, mimetype="text/html")
     messages = {
         401: "401: Unauthorized",
         403: "Missing Access",

@@ -20,6 +20,7 @@ from django.test import override_settings
 
 from dkp.accounts.models import User
 from dkp.bot.core import DkpBot, create_bot, db
+from dkp.testing import discord_limits
 from dkp.testing.personas import Guild
 
 T = TypeVar("T")
@@ -66,6 +67,7 @@ def in_discord(
     async def run() -> T:
         bot = create_bot(sync_commands=False, background=False)
         async with simcord.run(bot, **options) as env:
+            discord_limits.watch_simcord(env)
             server = env.create_guild("Vex Thal Raiders", id=int(GUILD_ID))
             channel = server.create_text_channel("raid")
             people: dict[str, simcord.MemberActor] = {}
