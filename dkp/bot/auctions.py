@@ -53,9 +53,11 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 10
 # After an edit a post rests this long; what changes meanwhile goes out in one trailing edit at the end of
-# the rest, so the post always ends showing its latest state. Discord allows about five message edits per
-# five seconds in a channel: ten busy auctions in one channel editing on every bid answer 429 and lag,
-# while one edit per post every three seconds keeps a post at most three seconds behind its bids.
+# the rest, drafted then, so the post always ends on its latest state. Discord limits message edits per
+# channel (it does not publish the number; about five per five seconds is what bots meet) and discord.py
+# waits out each 429, so editing on every bid queued one edit per bid and ten busy auctions in a channel
+# lagged ever further behind. Resting caps a post at one edit per 3 s whatever the bids, each edit already
+# the latest state; 3 s is short enough that a member sees their bid on the post almost at once.
 EDIT_SECONDS = 3.0
 TRAILING_SECONDS = 0.5  # how often stale posts are looked at: a trailing edit comes at most this late
 MAX_BIDS_SHOWN = 10  # an open pool's post lists the best bids; the rest are counted
@@ -522,8 +524,9 @@ class AuctionCommands(app_commands.Group):
             actor = await signed_up_user(interaction)
             bot = interaction.client
             here = str(interaction.channel_id or "")
-            # Only the opening lock: edits of other posts go on meanwhile and this answer does not wait on them.
-            async with _post_writers(bot).opening:  # the loop must not post it elsewhere between opening and posting
+            # The opening lock only, so the round cannot post it elsewhere between opening and posting; edits of
+            # other posts go on meanwhile, and this answer does not wait on them.
+            async with _post_writers(bot).opening:
                 opened = await db(_open, actor=actor, item=item, quantity=quantity, minutes=minutes, pool_name=pool)
                 draft = opened.draft
                 # From here on the auction exists: whatever goes wrong, the officer hears its number, or a
