@@ -3,7 +3,8 @@
 Each auction has one post (the channel where an officer opened it, else the guild's auction channel,
 else the announcement channel). ``refresh_auction_posts`` keeps posts current: it closes auctions
 whose time is up, posts open auctions that have none, and edits a post only when what it would say
-changed (a digest of the text is kept on the auction). The post shows the closing time as a Discord
+changed (a digest of the text is kept on the auction). After an edit a post rests ``EDIT_SECONDS``; changes
+meanwhile go out in one trailing edit when the rest is over. The post shows the closing time as a Discord
 timestamp, so Discord counts it down with no edits. Sealed pools never show amounts while open.
 
 The Bid button is a ``DynamicItem`` whose custom id carries the auction number (``dkp:bid:12``), so a
@@ -51,6 +52,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 10
+# After an edit a post rests this long; what changes meanwhile goes out in one trailing edit at the end of
+# the rest, drafted then, so the post always ends on its latest state. Discord limits message edits per
+# channel (it does not publish the number; about five per five seconds is what bots meet) and discord.py
+# waits out each 429, so editing on every bid queued one edit per bid and ten busy auctions in a channel
+# lagged ever further behind. Resting caps a post at one edit per 3 s whatever the bids, each edit already
+# the latest state; 3 s is short enough that a member sees their bid on the post almost at once.
+EDIT_SECONDS = 3.0
+TRAILING_SECONDS = 0.5  # how often stale posts are looked at: a trailing edit comes at most this late
 MAX_BIDS_SHOWN = 10  # an open pool's post lists the best bids; the rest are counted
 TIMES = "\N{MULTIPLICATION SIGN}"  # between an item and its number of copies
 PREFILL_SECONDS = 2.0  # the Bid button must answer within Discord's 3 seconds; the pre-fill is a nicety
@@ -187,15 +196,41 @@ def _drafts_to_write(auction_id: int | None = None) -> list[PostDraft]:
 # --- writing posts -----------------------------------------------------------------------------------
 
 
-_locks: weakref.WeakKeyDictionary[discord.Client, asyncio.Lock] = weakref.WeakKeyDictionary()
+class _PostWriters:
+    """One bot's writers of auction posts: a lock per auction, and which posts rest after an edit.
+
+    Each auction's post has its own lock, so a slow edit of one post holds up no other post and no
+    ``/auction start``. Putting up a post that has none takes ``opening`` as well, which
+    ``/auction start`` holds from opening its auction until it is posted: the round must not post it
+    elsewhere in between.
+    """
+
+    def __init__(self) -> None:
+        self.locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.opening = asyncio.Lock()
+        self.edited_at: dict[int, dt.datetime] = {}  # Discord's clock, at the end of each post's last edit
+        self.stale: set[int] = set()  # changed while resting: the trailing edit writes it
+        self.trailing: set[asyncio.Task[bool]] = set()
+
+    def lock(self, auction_id: int) -> asyncio.Lock:
+        lock = self.locks.get(auction_id)
+        if lock is None:
+            lock = self.locks[auction_id] = asyncio.Lock()
+        return lock
+
+    def resting(self, auction_id: int) -> bool:
+        edited = self.edited_at.get(auction_id)
+        return edited is not None and (discord.utils.utcnow() - edited).total_seconds() < EDIT_SECONDS
 
 
-def _post_lock(bot: discord.Client) -> asyncio.Lock:
-    """One lock per bot: the commands and the loop take turns, so an auction is never posted twice."""
-    lock = _locks.get(bot)
-    if lock is None:
-        lock = _locks[bot] = asyncio.Lock()
-    return lock
+_writers: weakref.WeakKeyDictionary[discord.Client, _PostWriters] = weakref.WeakKeyDictionary()
+
+
+def _post_writers(bot: discord.Client) -> _PostWriters:
+    writers = _writers.get(bot)
+    if writers is None:
+        writers = _writers[bot] = _PostWriters()
+    return writers
 
 
 def _bid_view(auction_id: int) -> discord.ui.View:
@@ -284,15 +319,78 @@ async def _write(bot: discord.Client, draft: PostDraft, *, prefer_channel_id: st
 
 
 async def refresh_auction_posts(bot: discord.Client, *, auction_id: int | None = None) -> int:
-    """Bring the auction posts up to date (one auction's, when ``auction_id`` is given); how many were written."""
-    async with _post_lock(bot):
-        written = 0
-        for draft in await db(_drafts_to_write, auction_id):
-            try:
-                written += await _write(bot, draft)
-            except discord.HTTPException as error:
-                log.warning("Auction %s: Discord refused the post (%s)", draft.auction_id, error)
-        return written
+    """Bring the auction posts up to date (one auction's, when ``auction_id`` is given); how many were written now.
+
+    A post edited less than ``EDIT_SECONDS`` ago is not written now: it is marked stale, and its
+    trailing edit writes what it says by then.
+    """
+    if auction_id is not None:
+        return int(await _bring_up_to_date(bot, auction_id))
+    due = [draft.auction_id for draft in await db(_drafts_to_write, None)]
+    # Each post under its own lock, side by side: one slow or refused edit holds up no other post.
+    return sum(await asyncio.gather(*(_bring_up_to_date(bot, each) for each in due)))
+
+
+async def _bring_up_to_date(bot: discord.Client, auction_id: int) -> bool:
+    """Write one auction's post if it changed, unless it rests after an edit. True when Discord was written to."""
+    writers = _post_writers(bot)
+    if writers.resting(auction_id):
+        writers.stale.add(auction_id)
+        return False
+    async with writers.lock(auction_id):
+        if writers.resting(auction_id):  # edited while this waited for the lock
+            writers.stale.add(auction_id)
+            return False
+        writers.stale.discard(auction_id)  # what is drafted now is the latest state
+        # Drafted under the lock, so what is written is never older than what was written before it.
+        drafts = await db(_drafts_to_write, auction_id)
+        if not drafts:
+            return False
+        if not drafts[0].message_id:
+            async with writers.opening:  # an auction being opened by /auction start is posted by it
+                drafts = await db(_drafts_to_write, auction_id)
+                return bool(drafts) and await _write_logged(bot, drafts[0])
+        try:
+            return await _write_logged(bot, drafts[0])
+        finally:  # a refused edit rests too: it was a request all the same
+            writers.edited_at[auction_id] = discord.utils.utcnow()
+
+
+async def _write_logged(bot: discord.Client, draft: PostDraft) -> bool:
+    try:
+        return await _write(bot, draft)
+    except POST_FAILURES as error:  # the next round, or the trailing edit, tries again
+        log.warning("Auction %s: the post did not go through (%r)", draft.auction_id, error)
+        return False
+
+
+def _start_trailing_edits(bot: discord.Client) -> None:
+    """Write every stale post whose rest is over, each in its own task (none waits on another)."""
+    writers = _post_writers(bot)
+    due = [auction_id for auction_id in writers.stale if not writers.resting(auction_id)]
+    writers.stale.difference_update(due)
+    for auction_id in [each for each in writers.edited_at if not writers.resting(each)]:
+        del writers.edited_at[auction_id]
+    for auction_id in due:
+        task = asyncio.create_task(_trailing_edit(bot, auction_id))
+        writers.trailing.add(task)
+        task.add_done_callback(writers.trailing.discard)
+
+
+async def _trailing_edit(bot: discord.Client, auction_id: int) -> bool:
+    try:
+        return await _bring_up_to_date(bot, auction_id)
+    except Exception:  # the next round tries again
+        log.exception("Auction %s: the trailing edit of its post failed", auction_id)
+        return False
+
+
+def _stop_trailing_edits(bot: discord.Client) -> None:
+    """On shutdown the trailing edits are dropped: the next start's first round catches the posts up."""
+    writers = _post_writers(bot)
+    for task in writers.trailing:
+        task.cancel()
+    writers.stale.clear()
 
 
 async def _refresh_quietly(bot: discord.Client, auction_id: int) -> None:
@@ -426,7 +524,9 @@ class AuctionCommands(app_commands.Group):
             actor = await signed_up_user(interaction)
             bot = interaction.client
             here = str(interaction.channel_id or "")
-            async with _post_lock(bot):  # the loop must not post it elsewhere between opening and posting
+            # The opening lock only, so the round cannot post it elsewhere between opening and posting; edits of
+            # other posts go on meanwhile, and this answer does not wait on them.
+            async with _post_writers(bot).opening:
                 opened = await db(_open, actor=actor, item=item, quantity=quantity, minutes=minutes, pool_name=pool)
                 draft = opened.draft
                 # From here on the auction exists: whatever goes wrong, the officer hears its number, or a
@@ -702,11 +802,15 @@ class AuctionPosts(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
+        # Trailing edits are the tail of edits that commands asked for, not a poll: they run in every bot.
+        self.trailing_edits.start()
         if self.bot.background:
             self.keep_current.start()
 
     async def cog_unload(self) -> None:
         self.keep_current.cancel()
+        self.trailing_edits.cancel()
+        _stop_trailing_edits(self.bot)
 
     @tasks.loop(seconds=REFRESH_SECONDS)
     async def keep_current(self) -> None:
@@ -714,6 +818,13 @@ class AuctionPosts(commands.Cog):
             await refresh_auction_posts(self.bot)
         except Exception:  # one bad round must not stop the loop for good
             log.exception("Refreshing the auction posts failed")
+
+    @tasks.loop(seconds=TRAILING_SECONDS)
+    async def trailing_edits(self) -> None:
+        try:
+            _start_trailing_edits(self.bot)
+        except Exception:
+            log.exception("Starting the trailing edits of auction posts failed")
 
     @keep_current.before_loop
     async def _when_ready(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
 import re
 import zoneinfo
 
@@ -12,7 +14,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from dkp.bot.auctions import TIMES, refresh_auction_posts
+from dkp.bot.auctions import EDIT_SECONDS, TIMES, TRAILING_SECONDS, refresh_auction_posts
 from dkp.bot.core import db
 from dkp.characters.models import Character, CharacterTag
 from dkp.core.models import GuildSettings
@@ -607,10 +609,11 @@ def test_a_sealed_post_never_shows_amounts_while_open(guild):
     async def scenario(world: World):
         auction_id = await open_and_post(world, guild)
         contents = []
-        for user, amount in ((guild.good_member, 37), (guild.poor_member, 7), (guild.officer, 23)):
-            await db(_bid, user, auction_id, amount)
-            await refresh_auction_posts(world.bot)
+        for person, amount in ((world.good_member, 37), (world.poor_member, 7), (world.officer, 23)):
+            await person.slash(world.channel, "bid", item=str(auction_id), amount=str(amount))
             contents.append((await post_of(world, auction_id)).content)
+            await world.env.advance_time(EDIT_SECONDS)  # the post rests after each edit
+            await world.env.advance_time(EDIT_SECONDS)  # the post rests after each edit
         return contents
 
     contents = in_discord(guild, scenario)
@@ -709,16 +712,20 @@ def test_a_post_the_bot_may_not_edit_is_skipped_and_tried_again_later(guild):
     async def scenario(world: World):
         await world.officer.slash(world.channel, "auction start", item="Cloak of Flames")
         auction_id = await db(_latest_auction_id)
-        await db(_bid, guild.good_member, auction_id, 30)
         world.env.inject_error("PATCH", "/channels/*/messages/*", status=403, code=50013, message="Missing Permissions")
-        refused = await refresh_auction_posts(world.bot)
-        later = await refresh_auction_posts(world.bot)
-        return refused, later, await post_of(world, auction_id)
+        first = await world.good_member.slash(world.channel, "bid", item=str(auction_id), amount="30")
+        refused = await post_of(world, auction_id)
+        second = await world.poor_member.slash(world.channel, "bid", item=str(auction_id), amount="5")
+        resting = await post_of(world, auction_id)  # the refused edit was a request: the post rests all the same
+        await world.env.advance_time(EDIT_SECONDS + TRAILING_SECONDS)
+        return first, second, refused, resting, await post_of(world, auction_id)
 
-    refused, later, post = in_discord(guild, scenario)
-    assert refused == 0
-    assert later == 1
-    assert "1 bidder" in post.content
+    first, second, refused, resting, post = in_discord(guild, scenario)
+    assert "Your bid of 30 points" in said(first)
+    assert "Your bid of 5 points" in said(second)
+    assert "0 bidders" in refused.content
+    assert "0 bidders" in resting.content
+    assert "2 bidders" in post.content
 
 
 def test_refresh_closes_auctions_whose_time_is_up(guild):
@@ -734,6 +741,80 @@ def test_refresh_closes_auctions_whose_time_is_up(guild):
     assert written == 1
     assert Auction.objects.get(pk=auction_id).status == AuctionStatus.AWARDED
     assert "Won by **Gwendolyn** for 1 point" in post.content
+
+
+# --- edits Discord will accept -------------------------------------------------------------------------
+
+
+def record_edits(world: World) -> dict[int, list[float]]:
+    """When (Discord's clock, seconds) each post was edited, by message id, from now on."""
+    clock = world.env.backend.clock
+    edited: dict[int, list[float]] = {}
+    real_edit = world.bot.http.edit_message
+
+    async def edit_message(channel_id, message_id, **options):
+        answer = await real_edit(channel_id, message_id, **options)
+        edited.setdefault(int(message_id), []).append(clock.elapsed)
+        return answer
+
+    world.bot.http.edit_message = edit_message  # type: ignore[method-assign]
+    return edited
+
+
+def test_a_burst_of_bids_edits_each_post_at_most_once_per_interval_and_ends_on_its_last_state(guild):
+    guild.pool.visibility = "open"
+    guild.pool.save()
+
+    async def scenario(world: World):
+        auction_ids = [await open_and_post(world, guild, f"Gem {number}") for number in range(10)]
+        edited = record_edits(world)
+        # 50 bids over five seconds: every second each auction gets a raise, Gwendolyn and Devraxx in turn.
+        for amount, bidder in enumerate((world.good_member, world.developer) * 2 + (world.good_member,), start=1):
+            for auction_id in auction_ids:
+                await bidder.slash(world.channel, "bid", item=str(auction_id), amount=str(amount))
+            await world.env.advance_time(1)
+        await world.env.advance_time(EDIT_SECONDS + TRAILING_SECONDS)
+        return [await post_of(world, auction_id) for auction_id in auction_ids], edited
+
+    posts, edited = in_discord(guild, scenario)
+    assert ItemBid.objects.count() == 20  # one live bid per bidder and auction
+    for post in posts:
+        times = edited[post.id]
+        assert all(later - earlier >= EDIT_SECONDS for earlier, later in itertools.pairwise(times)), times
+        assert len(times) <= 3  # five seconds of bids: an edit at once, then trailing ones 3 s apart
+        assert "Bids: Gwendolyn 5, Devraxx 4" in post.content
+        assert "2 bidders" in post.content
+    assert sum(len(times) for times in edited.values()) < 50
+
+
+def test_auction_start_answers_while_other_posts_wait_on_discord(guild):
+    async def scenario(world: World):
+        busy = await open_and_post(world, guild, "Gem of the Busy Post")
+        real_edit = world.bot.http.edit_message
+        finished = []
+
+        async def slow_edit(channel_id, message_id, **options):
+            await world.env.external_wait(asyncio.sleep(30), reason="Discord is slow to edit this post")
+            answer = await real_edit(channel_id, message_id, **options)
+            finished.append(int(message_id))
+            return answer
+
+        world.bot.http.edit_message = slow_edit  # type: ignore[method-assign]
+        bid = await world.good_member.slash(world.channel, "bid", item=str(busy), amount="30")
+        started = await world.officer.slash(world.channel, "auction start", item="Cloak of Flames")
+        edited_by_then = list(finished)
+        new_id = await db(_latest_auction_id)
+        new_post = await post_of(world, new_id)
+        await world.env.advance_time(30)
+        return bid, started, edited_by_then, new_id, new_post, await post_of(world, busy)
+
+    bid, started, edited_by_then, new_id, new_post, busy_post = in_discord(guild, scenario)
+    assert "Your bid of 30 points" in said(bid)
+    assert edited_by_then == []  # the busy post's edit was still waiting on Discord
+    assert f"Auction #{new_id} is open: Cloak of Flames in Main" in said(started)
+    assert "posted here" in said(started)
+    assert has_bid_button(new_post, new_id)
+    assert "1 bidder" in busy_post.content
 
 
 # --- end to end -----------------------------------------------------------------------------------------
@@ -760,17 +841,18 @@ def test_auction_from_discord_with_bids_from_discord_and_the_web_closed_by_the_s
         in_discord_bid = await world.good_member.submit_modal(shown, {"amount": "30"})
         web_status = await db(_web_bid, guild.poor_member, auction_id, "8")
         status = await db(_close_on_schedule, auction_id)
-        written = await refresh_auction_posts(world.bot)
-        return opened, in_discord_bid, web_status, status, written, await post_of(world, auction_id)
+        resting = await refresh_auction_posts(world.bot)  # the bid's edit was just now: the post rests
+        await world.env.advance_time(EDIT_SECONDS + TRAILING_SECONDS)  # and its trailing edit shows the close
+        return opened, in_discord_bid, web_status, status, resting, await post_of(world, auction_id)
 
-    opened, in_discord_bid, web_status, status, written, post = in_discord(guild, scenario)
+    opened, in_discord_bid, web_status, status, resting, post = in_discord(guild, scenario)
     auction = Auction.objects.get()
     assert "is open" in said(opened)
     assert "Your bid of 30 points" in said(in_discord_bid)
     assert web_status == 302
     assert set(BidHistory.objects.values_list("user__username", "channel")) == {("gwen", "discord"), ("pip", "web")}
     assert status == AuctionStatus.AWARDED
-    assert written == 1
+    assert resting == 0
     assert "Won by **Gwendolyn** for 9 points" in post.content
     assert "2 bidders" in post.content
     assert not has_bid_button(post, auction.pk)
