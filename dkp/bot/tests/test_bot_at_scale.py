@@ -285,3 +285,33 @@ def test_a_100_copy_auction_bid_on_by_100_members_through_the_bid_form_and_close
     assert closed_post.count("Won by **") + int(more[1]) == 100
     assert Auction.objects.get(pk=auction_id).status == AuctionStatus.AWARDED
     assert LootDistribution.objects.filter(auction_id=auction_id).count() == 100
+
+
+def _open_bids_by_a_hundred(crowd: Crowd, channel_id: int) -> int:
+    legacy = crowd.pools[1]
+    legacy.visibility = "open"
+    legacy.save(update_fields=["visibility"])
+    settings = GuildSettings.load()
+    settings.discord_auction_channel_id = str(channel_id)
+    settings.save()
+    auction = services.open_auction(item="Cloak of Flames", pool=legacy, actor=crowd.guild.officer, quantity=100)
+    for number, user in enumerate(crowd.members[:100]):
+        services.place_bid(auction_id=auction.pk, user=user, amount=10 + number, channel="web")
+    return auction.pk
+
+
+def test_the_post_of_an_open_bid_auction_with_100_bids_shows_the_best_and_counts_the_rest(crowd):
+    async def scenario(world: World):
+        auction_id = await db(_open_bids_by_a_hundred, crowd, world.channel.id)
+        await refresh_auction_posts(world.bot)
+        return (await post_of(world, auction_id)).content
+
+    post = in_discord(crowd.guild, scenario)
+    assert len(post) <= limits.CONTENT
+    assert "Pool: Legacy · open bids" in post
+    assert "· 100 bidders" in post
+    bids = re.search(r"^Bids: (.*) and (\d+) more$", post, re.MULTILINE)
+    assert bids is not None, post
+    shown = bids[1].split(", ")
+    assert len(shown) + int(bids[2]) == 100
+    assert shown[0] == f"{character_name(99)} 109"  # the best bid first
