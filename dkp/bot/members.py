@@ -259,7 +259,9 @@ async def characters_command(interaction: discord.Interaction, member: discord.M
         await say(interaction, await db(_characters, lookup.person))
 
 
-@app_commands.command(name="standings", description="The top 25 of a pool, with a link to the full standings.")
+@app_commands.command(
+    name="standings", description="The top of a pool (up to 25, as many as fit), with a link to the full standings."
+)
 @app_commands.describe(eq_class="Only mains of this class", pool="The pool (default: the main one)")
 @app_commands.rename(eq_class="class")
 @app_commands.choices(eq_class=[app_commands.Choice(name=value, value=value) for value in EqClass.values])
