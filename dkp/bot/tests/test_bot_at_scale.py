@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from dkp.accounts.models import User
-from dkp.bot.auctions import TIMES, refresh_auction_posts
+from dkp.bot.auctions import EDIT_SECONDS, TIMES, TRAILING_SECONDS, refresh_auction_posts
 from dkp.bot.core import db
 from dkp.bot.raids import LISTED_NAMES
 from dkp.characters.models import Character, CharacterOwnership, EqClass
@@ -254,9 +254,12 @@ def test_a_100_copy_auction_bid_on_by_100_members_through_the_bid_form_and_close
         for number, member in enumerate(await join(world, bidders)):
             form = await member.click(await post_of(world, auction_id), label="Bid")
             answers.append(text(await member.submit_modal(form, {"amount": str(10 + number)})))
+        # A post rests after each edit; its trailing edit shows the last state.
+        await world.env.advance_time(EDIT_SECONDS + TRAILING_SECONDS)
         await refresh_auction_posts(world.bot)
         open_post = (await post_of(world, auction_id)).content
         closed = await world.officer.slash(world.channel, "auction close", auction=str(auction_id))
+        await world.env.advance_time(EDIT_SECONDS + TRAILING_SECONDS)
         return auction_id, answers, open_post, text(closed), (await post_of(world, auction_id)).content
 
     auction_id, answers, open_post, closed, closed_post = in_discord(crowd.guild, scenario)
