@@ -103,6 +103,10 @@ def test_unknown_api_path_answers_the_error_shape(db: None) -> None:
     response = Client().post("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "detail": "No such API endpoint."}
+    # An id holding a newline matches no endpoint's converter, nor a pattern whose "." stops at it.
+    odd = Client().get("/api/v1/applications/%3BR%0A%0F./")
+    assert odd.status_code == 404
+    assert odd["Content-Type"] == "application/json"
 
 
 def test_schema_generates_without_warnings_and_validates(db: None, tmp_path: Any) -> None:
