@@ -78,6 +78,10 @@ def in_discord(
                 user.discord_id = str(handle.id)
             if register_commands:
                 await bot.register_commands()
+            # Each persona's join set the bot to work (on_member_join pushes their role group): let
+            # it finish, so a short scenario does not end with it still running and the bot unable
+            # to detach (SimCord's "native executor work remains tracked").
+            await env.settle()
             return await scenario(World(env=env, bot=bot, server=server, channel=channel, people=people))
 
     with override_settings(DISCORD_GUILD_ID=GUILD_ID, SITE_URL=SITE_URL):
