@@ -7,21 +7,15 @@ from typing import Any
 import pytest
 
 from dkp.discord.standin import DiscordStandin
-from dkp.testing import discord_limits
-from dkp.testing.discord_limits import _discord_limits_checked  # noqa: F401  (autouse: the limits check)
 from dkp.testing.hypothesis_profiles import load_profile
 from dkp.testing.mariadb import MariaDB
 from dkp.testing.personas import Guild, GuildSnapshot, restore_guild, snapshot_guild
 from dkp.testing.standin_setup import discord_settings, start_standin
 
 HYPOTHESIS_PROFILE = load_profile()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The Discord limits check is on for the bot's and the Discord layer's tests (``dkp.testing.discord_limits``)."""
-    for item in items:
-        if discord_limits.wanted(item):
-            item.add_marker(pytest.mark.discord_limits)
+# The Discord limits check (its autouse fixture and the hook that marks the tests it covers) is a
+# plugin of its own module.
+pytest_plugins = ["dkp.testing.discord_limits"]
 
 
 def pytest_report_header() -> str:

@@ -192,6 +192,7 @@ class DkpView(discord.ui.View):
 class DkpModal(discord.ui.Modal):
     """A form whose submit answers an unexpected error with an apology, never silence."""
 
+    # discord.py's Modal itself narrows BaseView.on_error (no ``item``), which mypy flags on any override.
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await apologize(interaction, error)
 

@@ -676,17 +676,23 @@ class _RaidReader:
             self.characters[key] = SourceCharacter(key=key, name=text)
         return key
 
-    def _tick(self, tick: object, raid_key: str, starts_at: dt.datetime, where: str, fallback_key: str) -> None:
-        if not isinstance(tick, dict):
-            self.problems.add(where, "This tick is not a JSON object; it is left out.", "bad_tick")
-            return
-        value = _json_decimal(_field(tick, "Value"))
-        if value is None:
+    def _amount(self, entry: object, what: str, field: str, where: str) -> Decimal | None:
+        """A tick's or an item's points, or None (and the problem said) when the entry cannot be taken."""
+        if not isinstance(entry, dict):
+            self.problems.add(where, f"This {what} is not a JSON object; it is left out.", f"bad_{what}")
+            return None
+        amount = _json_decimal(_field(entry, field))
+        if amount is None:
             self.problems.add(
                 where,
-                f"The tick's Value {_field(tick, 'Value')!r} is not a number; the tick is left out.",
+                f"The {what}'s {field} {_field(entry, field)!r} is not a number; the {what} is left out.",
                 "bad_number",
             )
+        return amount
+
+    def _tick(self, tick: object, raid_key: str, starts_at: dt.datetime, where: str, fallback_key: str) -> None:
+        value = self._amount(tick, "tick", "Value", where)
+        if value is None or not isinstance(tick, dict):
             return
         tick_id = _field(tick, "TickId")
         key = str(tick_id) if tick_id not in (None, "") else fallback_key
@@ -717,16 +723,8 @@ class _RaidReader:
         )
 
     def _item(self, item: object, raid_key: str, starts_at: dt.datetime, where: str, key: str) -> None:
-        if not isinstance(item, dict):
-            self.problems.add(where, "This item is not a JSON object; it is left out.", "bad_item")
-            return
-        price = _json_decimal(_field(item, "DkpValue"))
-        if price is None:
-            self.problems.add(
-                where,
-                f"The item's DkpValue {_field(item, 'DkpValue')!r} is not a number; the item is left out.",
-                "bad_number",
-            )
+        price = self._amount(item, "item", "DkpValue", where)
+        if price is None or not isinstance(item, dict):
             return
         buyer = self._character(_field(item, "CharacterName"), where)
         if buyer is None:

@@ -76,3 +76,10 @@ def _discord_limits_checked(request: pytest.FixtureRequest) -> Iterator[None]:
     if problems:
         shown = "\n".join(problems[:20]) + (f"\n… and {len(problems) - 20} more" if len(problems) > 20 else "")
         pytest.fail(f"Payloads over Discord's limits ({len(problems)}):\n{shown}", pytrace=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The check is on for the bot's and the Discord layer's tests (``wanted``)."""
+    for item in items:
+        if wanted(item):
+            item.add_marker(pytest.mark.discord_limits)
