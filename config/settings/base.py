@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # An API write repeated with the same Idempotency-Key is answered without doing it twice.
+    "dkp.core.idempotency.IdempotencyMiddleware",
     "dkp.core.faults.FaultMiddleware",
     "dkp.core.middleware.GuildTimeZoneMiddleware",
     "dkp.core.middleware.GuildErrorMiddleware",

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from dkp.core.errors import GuildError
 from dkp.core.fields import IdChoiceField, WholeNumberFormField
 from dkp.core.guild_settings import SETTINGS_FIELDS, update_guild_settings
-from dkp.core.models import AuditEntry, GuildSettings
+from dkp.core.models import AuditEntry, GuildSettings, IdempotentRequest
 from dkp.core.numbers import WholeNumber
 
 if TYPE_CHECKING:
@@ -224,3 +224,14 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
     search_fields = ("target", "actor__username", "actor__display_name")
     date_hierarchy = "created_at"
+
+
+@admin.register(IdempotentRequest)
+class IdempotentRequestAdmin(ReadOnlyAdmin):
+    """API writes sent with an Idempotency-Key in the last day, and the answer each got (dkp.core.idempotency)."""
+
+    list_display = ("created_at", "method", "path", "key", "status")
+    list_filter = ("method", "status")
+    search_fields = ("key", "path")
+    date_hierarchy = "created_at"
+    exclude = ("caller", "response")

@@ -165,3 +165,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"
+
+
+class IdempotentRequest(models.Model):
+    """An API request sent with an ``Idempotency-Key`` header, and the answer it got (``dkp.core.idempotency``).
+
+    A repeat of the key by the same caller is answered from here without doing it again, so a tool
+    that lost its answer (restarted, or cut off) can ask again safely. ``status`` 0 marks a request
+    still being answered. Rows are kept for a day.
+    """
+
+    caller = models.CharField(max_length=64, help_text="A digest of the credentials that sent it.")
+    key = models.CharField(max_length=100)
+    method = models.CharField(max_length=7)
+    path = models.CharField(max_length=300)
+    body_digest = models.CharField(max_length=64, blank=True)
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    response = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_once_per_caller")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"

@@ -22,7 +22,7 @@ from dkp.accounts.keys import set_role_group
 from dkp.accounts.models import ApiKey, User
 from dkp.characters.models import Character, CharacterClaimRequest, CharacterOwnership, ClaimStatus
 from dkp.characters.services import request_claim
-from dkp.core.models import GuildSettings
+from dkp.core.models import GuildSettings, IdempotentRequest
 from dkp.core.roles import RoleGroup
 from dkp.discord.models import DiscordOutbox, DiscordSyncLog
 from dkp.loot.models import Auction, BidHistory, Item, ItemBid, LootDistribution
@@ -185,6 +185,10 @@ def rows(guild):
         )
     DiscordOutbox.objects.create(kind="application_submitted", content="New application: Iljax, 45 Shaman")
     DiscordOutbox.objects.create(kind="application_decided", content="Iljax was accepted")
+    for key in ("companion:line-1", "companion:line-2"):  # answers kept for a tool that may ask again
+        IdempotentRequest.objects.create(
+            caller="c" * 64, key=key, method="POST", path="/api/v1/auctions/", status=201, response=b"{}"
+        )
     # Two imports of another tool's history: runs, source records, imported characters, pending entries.
     for source_id in ("opendkp:admin#1", "opendkp:admin#2"):
         history = old_guild()
