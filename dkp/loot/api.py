@@ -104,6 +104,7 @@ class AuctionBidSerializer(serializers.ModelSerializer[ItemBid]):
             "amount",
             "tag",
             "status",
+            "channel",
             "amount_set_at",
             "created_at",
             "updated_at",
@@ -116,7 +117,19 @@ class BidHistorySerializer(serializers.ModelSerializer[BidHistory]):
 
     class Meta:
         model = BidHistory
-        fields = ["id", "auction", "user", "user_name", "action", "amount", "reason", "channel", "created_at"]
+        fields = [
+            "id",
+            "auction",
+            "user",
+            "user_name",
+            "action",
+            "amount",
+            "reason",
+            "channel",
+            "said_at",
+            "relayed_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -150,6 +163,7 @@ class AuctionSerializer(serializers.ModelSerializer[Auction]):
             "pool_name",
             "raid",
             "quantity",
+            "note",
             "status",
             "opened_at",
             "closes_at",
@@ -178,6 +192,7 @@ class AuctionDetailSerializer(serializers.Serializer[selectors.AuctionView]):
     pool_name = serializers.CharField(source="auction.pool.name")
     raid = serializers.IntegerField(source="auction.raid_id", allow_null=True)
     quantity = serializers.IntegerField(source="auction.quantity")
+    note = serializers.CharField(source="auction.note", help_text="The loot master's word on it; may be empty.")
     status = serializers.CharField(source="auction.status", help_text=_AUCTION_STATUS_HELP)
     opened_by = serializers.IntegerField(source="auction.opened_by_id", allow_null=True)
     opened_at = serializers.DateTimeField(source="auction.opened_at")
@@ -259,6 +274,32 @@ class AuctionInputSerializer(serializers.Serializer[Auction]):
         help_text="Default: guild's.",
     )
     raid = WholeNumberRelatedField(queryset=Raid.objects.all(), required=False, allow_null=True, default=None)
+    note = serializers.CharField(
+        max_length=services.NOTE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The loot master's word on the item ('Rangers first'), shown with the auction.",
+    )
+
+
+class GameBidInputSerializer(serializers.Serializer[ItemBid]):
+    character_name = serializers.CharField(max_length=64, help_text="The character that sent the tell.")
+    amount = RawAmountField(required=False, allow_null=True, default=None)
+    tag = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="main, alt or box as the raider wrote it; judged as a bid's tag is.",
+    )
+    told_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The tell's time, with its UTC offset; kept in Bid History as said_at.",
+    )
 
 
 class ExtendInputSerializer(serializers.Serializer[Auction]):
@@ -380,6 +421,7 @@ class AuctionViewSet(
         "close": Capability.MANAGE_GUILD,
         "extend": Capability.MANAGE_GUILD,
         "cancel": Capability.MANAGE_GUILD,
+        "game_bid": Capability.MANAGE_GUILD,
     }
     scope_by_action = {"bid": "bid", "withdraw": "bid"}
 
@@ -417,6 +459,7 @@ class AuctionViewSet(
             quantity=given["quantity"],
             minutes=given["minutes"],
             raid=given["raid"],
+            note=given["note"],
         )
         return self._detail(self._auction(str(auction.pk)), status_code=status.HTTP_201_CREATED)
 
@@ -463,6 +506,29 @@ class AuctionViewSet(
             channel=Channel.API,
             tag=given["tag"] or None,
             character_name=given["character_name"] or None,
+        )
+        return Response(AuctionBidSerializer(placed).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GameBidInputSerializer, responses={201: AuctionBidSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"], url_path="game-bid", url_name="game-bid")
+    def game_bid(self, request: Request, pk: str, **kwargs: Any) -> Response:
+        """Officers: a bid a raider sent by tell in EverQuest, for the character that sent it (channel ``game``).
+
+        The bid is the character's owner's, judged exactly as their own bid would be; a refusal is
+        recorded for them. A character nobody owns is refused (422 ``unowned_character``), one EQ DKP
+        does not know too (422 ``unknown_character``). Send an ``Idempotency-Key`` header so a
+        repeated request (a tool restarted) is answered without bidding twice.
+        """
+        payload = GameBidInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        given = payload.validated_data
+        placed = services.place_game_bid(
+            auction_id=_id(pk, what="auction"),
+            actor=acting_user(request),
+            character_name=given["character_name"],
+            amount=given["amount"],
+            tag=given["tag"] or None,
+            said_at=given["told_at"],
         )
         return Response(AuctionBidSerializer(placed).data, status=status.HTTP_201_CREATED)
 

@@ -52,6 +52,7 @@ class Auction(TimeStamped):
     opened_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True, help_text="The loot master's word on it: 'Rangers first'.")
     rules = models.JSONField(default=dict, help_text="The pool's rules as they were when the auction opened.")
     tie_break_seed = models.BigIntegerField(default=0, help_text="Seed of the random draw that settles exact ties.")
     outcome = models.JSONField(default=dict, blank=True, help_text="Winners, prices and how ties were broken.")
@@ -89,6 +90,15 @@ class BidStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"  # it won, and the award was reversed: the price came back
 
 
+class Channel(models.TextChoices):
+    """The door a bid came through."""
+
+    WEB = "web", "Web"
+    API = "api", "API"
+    DISCORD = "discord", "Discord"
+    GAME = "game", "In game"  # a tell to the loot master, read from their log by dkp-companion
+
+
 class ItemBid(TimeStamped):
     """A user's one bid on an auction; raising, lowering and withdrawing change this row."""
 
@@ -100,6 +110,9 @@ class ItemBid(TimeStamped):
     status = models.CharField(max_length=9, choices=BidStatus.choices, default=BidStatus.LIVE)
     amount_set_at = models.DateTimeField(
         default=timezone.now, help_text="When the current amount was placed; the earlier of two equal bids wins a tie."
+    )
+    channel = models.CharField(
+        max_length=7, choices=Channel.choices, default=Channel.WEB, help_text="The door the bid last came through."
     )
 
     class Meta:
@@ -123,12 +136,6 @@ class BidAction(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class Channel(models.TextChoices):
-    WEB = "web", "Web"
-    API = "api", "API"
-    DISCORD = "discord", "Discord"
-
-
 class BidHistory(models.Model):
     """Every action on a bid, accepted or refused, and the door it came through."""
 
@@ -139,6 +146,17 @@ class BidHistory(models.Model):
     amount = models.PositiveIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     channel = models.CharField(max_length=7, choices=Channel.choices)
+    said_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the bidder said it, where that differs from arrival: a tell's time."
+    )
+    relayed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The officer whose tool brought a bid from the game.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -175,6 +175,7 @@ SECTIONS: tuple[Section, ...] = (
             "rules",
             "tie_break_seed",
             "outcome",
+            "note",
             "discord_channel_id",
             "discord_message_id",
             "discord_post_digest",
@@ -184,13 +185,24 @@ SECTIONS: tuple[Section, ...] = (
             Section(
                 "bids",
                 ItemBid,
-                ("id", "user_id", "character_name", "amount", "tag", "status", "amount_set_at", *_STAMPS),
+                ("id", "user_id", "character_name", "amount", "tag", "status", "amount_set_at", "channel", *_STAMPS),
                 parent="auction_id",
             ),
             Section(
                 "bid_history",
                 BidHistory,
-                ("id", "bid_id", "user_id", "action", "amount", "reason", "channel", "created_at"),
+                (
+                    "id",
+                    "bid_id",
+                    "user_id",
+                    "action",
+                    "amount",
+                    "reason",
+                    "channel",
+                    "said_at",
+                    "relayed_by_id",
+                    "created_at",
+                ),
                 parent="auction_id",
             ),
         ),
@@ -346,6 +358,7 @@ NOT_SECTIONS: dict[str, str] = {
     "raids.MemberAttendanceSummary": "worked out from attendance, refreshed on restore",
     "discord_sync.DiscordSyncLog": "the server's log of talking to Discord",
     "discord_sync.DiscordOutbox": "messages to Discord; restored, old news would be posted again",
+    "core.IdempotentRequest": "answers kept a day for tools that repeat a request",
 }
 
 # The guild's settings: one object, every setting (the row's id is always 1 and is left out).

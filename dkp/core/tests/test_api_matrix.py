@@ -144,7 +144,8 @@ def _persona_user(guild: Guild, persona: str) -> Any:
 
 
 def _url(name: str, guild: Guild, persona: str, fixtures: dict[str, Any]) -> str:
-    basename = name.rsplit("-", 1)[0]
+    # The router's basename is the longest one the name starts with: "auction-game-bid" is the auction's.
+    basename = max((b for b in PKS if name.startswith(f"{b}-")), key=len, default=name.rsplit("-", 1)[0])
     if name in ("me", "me-ledger") or name.endswith("-list"):
         return reverse(f"api:{name}")
     return reverse(f"api:{name}", kwargs={"pk": PKS[basename](guild, fixtures)})

@@ -264,7 +264,12 @@ def _integer_fields() -> list[tuple[str, str, str]]:
 
 INTEGER_FIELDS = _integer_fields()
 # A bid's amount is read by the bid service, which names it in its sentence rather than the field.
-NAMED_IN_DETAIL = {("/api/v1/auctions/{id}/bid/", "amount"): "A bid"}
+NAMED_IN_DETAIL = {
+    ("/api/v1/auctions/{id}/bid/", "amount"): "A bid",
+    ("/api/v1/auctions/{id}/game-bid/", "amount"): "A bid",
+}
+# Fields a body needs beside the one under test, so the refusal is the tested field's.
+ALONGSIDE = {"/api/v1/auctions/{id}/game-bid/": {"character_name": "Gwendolyn"}}
 
 
 def test_the_matrix_sees_the_integer_fields() -> None:
@@ -293,7 +298,8 @@ def test_a_bad_whole_number_in_a_json_body_is_a_4xx_naming_the_field(
     client = _client_for(world, path)
     named = NAMED_IN_DETAIL.get((path, field))
     for value in BAD_JSON.values():
-        response = getattr(client, method.lower())(url, {field: value}, format="json")
+        payload = {**ALONGSIDE.get(path, {}), field: value}
+        response = getattr(client, method.lower())(url, payload, format="json")
         body = _assert_refused(response, f"{method} {url} {field}={value!r}")
         if named is not None:
             assert body["detail"].startswith(named), body

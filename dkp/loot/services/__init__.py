@@ -14,7 +14,14 @@ The services live by topic in this package's modules; every public name is here,
 ``from dkp.loot.services import X`` does not need to know which.
 """
 
-from dkp.loot.services.auctions import cancel_auction, extend_auction, open_auction, open_auctions, record_auction_post
+from dkp.loot.services.auctions import (
+    NOTE_MAX,
+    cancel_auction,
+    extend_auction,
+    open_auction,
+    open_auctions,
+    record_auction_post,
+)
 from dkp.loot.services.awards import (
     award_loot,
     award_loot_in_transaction,
@@ -23,7 +30,7 @@ from dkp.loot.services.awards import (
     reverse_distribution,
     reverse_loot_entry,
 )
-from dkp.loot.services.bidding import place_bid, withdraw_bid
+from dkp.loot.services.bidding import place_bid, place_game_bid, withdraw_bid
 from dkp.loot.services.closing import close_auction, close_due_auctions, close_if_due, reaward_next
 from dkp.loot.services.corrections import award_to_someone_else, reopen_for_bids
 from dkp.loot.services.log_import import AwardLine, AwardRowsRefused, award_loot_batch, awards_from_log
@@ -45,6 +52,7 @@ __all__ = [
     "MAX_MINUTES",
     "MAX_QUANTITY",
     "MINUTES",
+    "NOTE_MAX",
     "PRICE",
     "QUANTITY",
     "AwardLine",
@@ -66,6 +74,7 @@ __all__ = [
     "parse_amount",
     "parse_item_lines",
     "place_bid",
+    "place_game_bid",
     "reaward_next",
     "record_auction_post",
     "reopen_for_bids",

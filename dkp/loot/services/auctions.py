@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from dkp.accounts.models import User
     from dkp.raids.models import Raid
 
+NOTE_MAX = 200  # Auction.note
+
 
 def _schedule_close(auction: Auction) -> None:
     """After commit, ask the worker to close the auction at its time (beat also sweeps every minute)."""
@@ -40,8 +42,12 @@ def open_auction(
     quantity: int = 1,
     minutes: int | None = None,
     raid: Raid | None = None,
+    note: str = "",
 ) -> Auction:
-    """Officers only. Copies the pool's rules, draws the tie-break seed, schedules the close after commit."""
+    """Officers only. Copies the pool's rules, draws the tie-break seed, schedules the close after commit.
+
+    ``note`` is the loot master's word on the item ("Rangers first"), shown with the auction.
+    """
     require(actor, Capability.MANAGE_GUILD)
     if not pool.is_active:
         raise Conflict(f"The pool {pool.name} is not active; auctions open in active pools.", code="pool_inactive")
@@ -49,6 +55,9 @@ def open_auction(
     if minutes is None:
         minutes = GuildSettings.load().auction_minutes
     minutes = MINUTES.parse(minutes)
+    note = " ".join((note or "").split())
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"An auction's note is at most {NOTE_MAX} characters.", code="note_too_long")
     if isinstance(item, str):
         item = item_named(item)
     now = timezone.now()
@@ -57,6 +66,7 @@ def open_auction(
         pool=pool,
         raid=raid,
         quantity=quantity,
+        note=note,
         opened_by=actor,
         opened_at=now,
         closes_at=now + dt.timedelta(minutes=minutes),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -60,8 +62,20 @@ def _bid_tag(*, asked: str | None, character: str, character_tag: str | None, ru
     )
 
 
+@dataclass(frozen=True)
+class _Door:
+    """Where a bid came from: the channel, and for a bid from the game the tell's time and the relaying officer."""
+
+    channel: str
+    said_at: dt.datetime | None = None
+    relayed_by: User | None = None
+
+    def history(self) -> dict[str, object]:
+        return {"channel": self.channel, "said_at": self.said_at, "relayed_by": self.relayed_by}
+
+
 def _place(
-    *, auction_id: int, user: User, amount: object, channel: str, tag: str | None, character_name: str | None
+    *, auction_id: int, user: User, amount: object, door: _Door, tag: str | None, character_name: str | None
 ) -> ItemBid:
     require(user, Capability.BID)
     auction = locked_auction(auction_id)
@@ -98,7 +112,13 @@ def _place(
         bid.user = user  # the caller's answer shows the bidder; no second read of the same row
     if bid is None:
         bid = ItemBid.objects.create(
-            auction=auction, user=user, character_name=name, amount=value, tag=tag, amount_set_at=now
+            auction=auction,
+            user=user,
+            character_name=name,
+            amount=value,
+            tag=tag,
+            amount_set_at=now,
+            channel=door.channel,
         )
         action = BidAction.PLACED
     else:
@@ -115,12 +135,13 @@ def _place(
         if bid.status != BidStatus.LIVE or value != bid.amount:
             bid.amount_set_at = now
         bid.amount, bid.tag, bid.character_name, bid.status = value, tag, name, BidStatus.LIVE
-        bid.save(update_fields=["amount", "tag", "character_name", "status", "amount_set_at", "updated_at"])
-    BidHistory.objects.create(auction=auction, bid=bid, user=user, action=action, amount=value, channel=channel)
+        bid.channel = door.channel
+        bid.save(update_fields=["amount", "tag", "character_name", "status", "amount_set_at", "channel", "updated_at"])
+    BidHistory.objects.create(auction=auction, bid=bid, user=user, action=action, amount=value, **door.history())
     return bid
 
 
-def _record_refusal(*, auction: Auction, user: User, amount: object, channel: str, error: GuildError) -> None:
+def _record_refusal(*, auction: Auction, user: User, amount: object, door: _Door, error: GuildError) -> None:
     """The rejected row of Bid History, in its own transaction after the refused one rolled back."""
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         return
@@ -137,7 +158,7 @@ def _record_refusal(*, auction: Auction, user: User, amount: object, channel: st
         action=BidAction.REJECTED,
         amount=number,
         reason=(error.message + shown)[:300],
-        channel=channel,
+        **door.history(),
     )
 
 
@@ -174,6 +195,20 @@ def place_bid(
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    return _judged(
+        auction_id=auction_id,
+        user=user,
+        amount=amount,
+        door=_Door(channel),
+        tag=tag,
+        character_name=character_name,
+    )
+
+
+def _judged(
+    *, auction_id: object, user: User, amount: object, door: _Door, tag: str | None, character_name: str | None
+) -> ItemBid:
+    """The bid placed in its own transaction, or refused with a rejected Bid History row written after it."""
     auction = close_if_due(_auction_or_404(auction_id))
     try:
         return retry_if_deadlocked(
@@ -181,15 +216,87 @@ def place_bid(
                 auction_id=auction.pk,
                 user=user,
                 amount=amount,
-                channel=channel,
+                door=door,
                 tag=tag,
                 character_name=character_name,
             )
         )
     except GuildError as error:
         with transaction.atomic():
-            _record_refusal(auction=auction, user=user, amount=amount, channel=channel, error=error)
+            _record_refusal(auction=auction, user=user, amount=amount, door=door, error=error)
         raise
+
+
+# A tell's time comes from the loot master's computer: a clock a few minutes fast is forgiven, a
+# time from another evening is not a bid of tonight's auction.
+TELL_CLOCK_SLACK = dt.timedelta(minutes=5)
+TELL_MAX_AGE = dt.timedelta(hours=12)
+
+
+def _tell_time(said_at: dt.datetime | None) -> dt.datetime | None:
+    if said_at is None:
+        return None
+    if timezone.is_naive(said_at):
+        raise InvalidInput("A tell's time needs its UTC offset, as 2026-12-02T21:04:05-05:00.", code="bad_tell_time")
+    now = timezone.now()
+    if said_at > now + TELL_CLOCK_SLACK:
+        ahead = round((said_at - now).total_seconds() / 60)
+        raise InvalidInput(
+            f"The tell's time is {ahead} minutes ahead of EQ DKP's clock: set the clock of the computer that "
+            f"reads the log.",
+            code="bad_tell_time",
+        )
+    if said_at < now - TELL_MAX_AGE:
+        raise InvalidInput(
+            "The tell is more than 12 hours old: a bid is for an auction open now.", code="bad_tell_time"
+        )
+    return said_at
+
+
+def place_game_bid(
+    *,
+    auction_id: object,
+    actor: User,
+    character_name: str,
+    amount: object,
+    tag: str | None = None,
+    said_at: dt.datetime | None = None,
+) -> ItemBid:
+    """A bid a raider sent the loot master by tell in EverQuest, relayed by an officer's tool (dkp-companion).
+
+    The bid is the owner's of the character that sent the tell, for that character, and it is judged
+    by exactly what judges ``place_bid`` (the owner may bid, the auction is open, the amount, the
+    minimum and the increment, the character's own tag, the tag's cap, the owner's available
+    balance); a refusal leaves a rejected Bid History row for the owner. The row says channel
+    ``game``, the tell's time (``said_at``) and the relaying officer. Refused before there is an
+    owner to judge: the actor is not an officer, no character by that name ("unknown_character"),
+    a character nobody owns ("unowned_character"), a tell's time from the future or another evening
+    ("bad_tell_time").
+    """
+    require(actor, Capability.MANAGE_GUILD)
+    name = " ".join((character_name or "").split())
+    if not name:
+        raise InvalidInput("Name the character that sent the tell.", code="character_required")
+    character = Character.objects.select_related("owner").filter(name__iexact=name).first()
+    if character is None:
+        raise InvalidInput(
+            f"EQ DKP has no character named {name[:15]}: its player adds and claims it on the web first.",
+            code="unknown_character",
+        )
+    if character.owner is None:
+        raise InvalidInput(
+            f"Nobody has claimed {character.name} in EQ DKP yet, so it has no points to bid: its player claims "
+            f"it on the web first.",
+            code="unowned_character",
+        )
+    return _judged(
+        auction_id=auction_id,
+        user=character.owner,
+        amount=amount,
+        door=_Door(Channel.GAME, said_at=_tell_time(said_at), relayed_by=actor),
+        tag=tag,
+        character_name=character.name,
+    )
 
 
 def withdraw_bid(*, auction_id: int, user: User, channel: str) -> ItemBid:
@@ -213,5 +320,5 @@ def withdraw_bid(*, auction_id: int, user: User, channel: str) -> ItemBid:
             return bid
     except GuildError as error:
         with transaction.atomic():
-            _record_refusal(auction=auction, user=user, amount=None, channel=channel, error=error)
+            _record_refusal(auction=auction, user=user, amount=None, door=_Door(channel), error=error)
         raise

@@ -1,5 +1,5 @@
-"""Auction bits other pages show: a member's bids, an item's open auctions, and time left written
-the way the auction pages' countdown writes it."""
+"""Auction bits other pages show: a member's bids, an item's open auctions, where a bid came from,
+and time left written the way the auction pages' countdown writes it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 
 from dkp.loot import services
-from dkp.loot.models import Auction, AuctionStatus, Item, ItemBid
+from dkp.loot.models import Auction, AuctionStatus, Channel, Item, ItemBid
 from dkp.loot.selectors import may_see_bids_of
 
 register = template.Library()
@@ -32,6 +32,20 @@ def open_auctions_for(item: Item) -> list[Auction]:
     """The item's auctions still taking bids, closing soonest first."""
     auctions = Auction.objects.filter(item=item, status=AuctionStatus.OPEN, closes_at__gt=timezone.now())
     return list(auctions.select_related("pool").order_by("closes_at"))
+
+
+_CHANNEL_WORDS: dict[str, str] = {
+    Channel.WEB: "on the web",
+    Channel.API: "by the API",
+    Channel.DISCORD: "on Discord",
+    Channel.GAME: "in game",
+}
+
+
+@register.filter
+def bid_channel(channel: object) -> str:
+    """Where a bid came from, as a member says it: "on Discord", "in game" (a tell to the loot master)."""
+    return _CHANNEL_WORDS.get(str(channel), str(channel))
 
 
 @register.filter

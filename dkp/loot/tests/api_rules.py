@@ -34,6 +34,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("auction-close", "POST"): OFFICERS,
     ("auction-extend", "POST"): OFFICERS,
     ("auction-cancel", "POST"): OFFICERS,
+    ("auction-game-bid", "POST"): OFFICERS,  # a tell relayed from the game by the loot master's tool
     ("loot-list", "GET"): MEMBERS,
     ("loot-list", "POST"): OFFICERS,
     ("loot-detail", "GET"): MEMBERS,
