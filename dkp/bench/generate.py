@@ -1248,7 +1248,8 @@ class _GuildBuilder:
         window = int((auction["closes_at"] - opened_at).total_seconds())
         moments = sorted(rng.randint(3, window - 3) for _ in range(3))
         placed_at, raised_at, withdrawn_at = (opened_at + dt.timedelta(seconds=moment) for moment in moments)
-        channel = rng.choices(Channel.values, weights=(5, 1, 4))[0]
+        # Game bids need a relaying officer and the tell's time; the generated history predates the companion.
+        channel = rng.choices((Channel.WEB, Channel.API, Channel.DISCORD), weights=(5, 1, 4))[0]
         bid_id = self._key(ItemBid)
         history: list[tuple[str, int, dt.datetime, str]] = []
         if rng.random() < 0.02:
@@ -1273,6 +1274,7 @@ class _GuildBuilder:
             character_name=char.name,
             amount=amount,
             tag=char.tag,
+            channel=channel,
             status=BidStatus.LIVE if live else BidStatus.WITHDRAWN,
             amount_set_at=set_at,
             created_at=placed_at,
