@@ -644,6 +644,25 @@ def test_an_open_pool_post_shows_live_amounts(guild):
     assert "Bids: Gwendolyn 37, Pipperel 7" in post.content
 
 
+def _game_bid(officer, auction_id: int, character_name: str, amount: object) -> None:
+    services.place_game_bid(auction_id=auction_id, actor=officer, character_name=character_name, amount=amount)
+
+
+def test_a_bid_told_in_game_shows_on_the_post_beside_a_web_bid(guild):
+    guild.pool.visibility = "open"
+    guild.pool.save()
+
+    async def scenario(world: World):
+        auction_id = await open_and_post(world, guild)
+        await db(_bid, guild.poor_member, auction_id, 7)
+        await db(_game_bid, guild.officer, auction_id, "Gwendolyn", 41)
+        await refresh_auction_posts(world.bot)
+        return await post_of(world, auction_id)
+
+    post = in_discord(guild, scenario)
+    assert "Bids: Gwendolyn 41, Pipperel 7" in post.content
+
+
 def test_a_second_refresh_with_nothing_changed_edits_nothing(guild):
     async def scenario(world: World):
         auction_id = await open_and_post(world, guild)
