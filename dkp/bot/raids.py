@@ -29,7 +29,7 @@ from dkp.core.errors import GuildError, InvalidInput
 from dkp.core.roles import Capability, can, require
 from dkp.core.time import guild_zone
 from dkp.discord.text import fit
-from dkp.raids.ingest import MAX_FILE_BYTES, Dumps, Previewed, TickPreview, take_attendance
+from dkp.raids.ingest import MAX_FILE_BYTES, Dumps, Previewed, TickPreview, TooLarge, take_attendance, too_large_message
 from dkp.raids.models import Raid
 from dkp.raids.selectors import raid_for_tick, recent_raids
 from dkp.raids.services import TICK_VALUE
@@ -152,11 +152,8 @@ async def read_dumps(attachments: list[discord.Attachment | None]) -> list[tuple
         if attachment is None:
             continue
         if attachment.size > MAX_FILE_BYTES:
-            raise InvalidInput(
-                f"{attachment.filename}: the file is {attachment.size // 1024} KiB; "
-                f"a raid dump is at most {MAX_FILE_BYTES // 1024} KiB.",
-                code="file_too_large",
-            )
+            message = too_large_message("a raid dump", TooLarge(attachment.size))
+            raise InvalidInput(f"{attachment.filename}: {message}", code="file_too_large")
         try:
             data = await attachment.read()
         except discord.HTTPException:

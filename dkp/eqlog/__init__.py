@@ -1,6 +1,7 @@
 """Pure parsers for what the EverQuest client writes: raid dumps (``raid_dump``), guild dumps
-(``guild_dump``), log lines and pasted ``/who`` lists (``log_lines``), and the shared pieces of
-every dump (``dumps``), the class names and titles (``classes``) and the errors (``errors``).
+(``guild_dump``), log lines, a live log's lines one by one and pasted ``/who`` lists
+(``log_lines``), and the shared pieces of every dump (``dumps``), the class names and titles
+(``classes``) and the errors (``errors``).
 
 Nothing here imports Django: the parsers take text or bytes and return frozen dataclasses, so they
 are tested without a database and reused by the upload page, the API, the bot and the demo.
@@ -11,7 +12,9 @@ from dkp.eqlog.dumps import LineProblem, ProblemCode
 from dkp.eqlog.errors import EqLogError, GuildDumpError, LogError, RaidDumpError
 from dkp.eqlog.guild_dump import GuildDump, GuildDumpRow, parse_guild_dump
 from dkp.eqlog.log_lines import (
+    ChatLine,
     LogExcerpt,
+    LogLine,
     LootLine,
     RaidEvent,
     WhoRow,
@@ -19,11 +22,13 @@ from dkp.eqlog.log_lines import (
     parse_log,
     parse_timestamp,
     parse_who,
+    read_line,
 )
 from dkp.eqlog.raid_dump import RaidDump, RaidDumpRow, parse_raid_dump
 
 __all__ = [
     "EQ_CLASSES",
+    "ChatLine",
     "EqLogError",
     "GuildDump",
     "GuildDumpError",
@@ -31,6 +36,7 @@ __all__ = [
     "LineProblem",
     "LogError",
     "LogExcerpt",
+    "LogLine",
     "LootLine",
     "ProblemCode",
     "RaidDump",
@@ -46,4 +52,5 @@ __all__ = [
     "parse_raid_dump",
     "parse_timestamp",
     "parse_who",
+    "read_line",
 ]

@@ -3,7 +3,8 @@
 One character a line, tab-separated, each line ending in a tab and CRLF, in a file named
 ``<Guild Name>_<server>-YYYYMMDD-HHMMSS.txt`` (older clients: ``<Guild Name>-YYYYMMDD-HHMMSS.txt``):
 name, level, class, rank, alt flag ("A" or empty), last on (MM/DD/YY), zone, personal note, then
-the tribute and other columns, and the public note last (15 values from the current client).
+the tribute and other columns, and the public note last (14 values from the Live client, 15 from
+some others; each line ends in a tab either way).
 
 Only the members the guild window shows are written: a dump taken while the window shows one
 page instead of "All" is partial, and nothing in the file tells so.
@@ -43,7 +44,8 @@ __all__ = ["GuildDump", "GuildDumpError", "GuildDumpRow", "parse_guild_dump"]
 # Name to zone (``MIN_VALUES`` in ``looks_like_guild_line``) is what every client writes; the
 # personal note, the tribute columns and the public note follow.
 _PERSONAL_NOTE = 7
-_PUBLIC_NOTE = 14
+# A line of this many values or more ends with the public note: 14 from the Live client, 15 from others.
+_PUBLIC_NOTE_FROM = 14
 _LAST_ON = re.compile(r"(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<year>[0-9]{2})", re.ASCII)
 
 
@@ -169,7 +171,7 @@ def _read_line(line: DumpLine, expected: int) -> tuple[GuildDumpRow | None, list
         last_on=last_on,
         zone=values[6],
         note=values[_PERSONAL_NOTE] if count > _PERSONAL_NOTE else "",
-        public_note=values[_PUBLIC_NOTE] if count > _PUBLIC_NOTE else "",
+        public_note=values[count - 1] if count >= _PUBLIC_NOTE_FROM else "",
     ), []
 
 

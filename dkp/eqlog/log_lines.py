@@ -6,6 +6,10 @@ excerpt of such a file and keeps what attendance and loot need; every other line
 spells) is skipped without a word. ``parse_who`` reads a ``/who`` list an officer pasted, with or
 without the times, to take attendance.
 
+``read_line`` reads one line of a log as it is being written, for the loot master's companion:
+tells and raid chat (``ChatLine``) as well as joins, leaves, loot and zoning, through the same
+per-line code ``parse_log`` uses.
+
 ``/who`` shows a class title from level 51 instead of the class ("Warlord" for a level 60
 Warrior); the rows carry the base class, mapped back by ``class_of_title``. A line that looks like
 what these parsers read but cannot be taken is a problem with its line number; the parsers raise
@@ -34,6 +38,7 @@ from dkp.eqlog.dumps import (
 from dkp.eqlog.errors import LogError
 
 __all__ = [
+    "ChatLine",
     "LogError",
     "LogExcerpt",
     "LootLine",
@@ -43,6 +48,7 @@ __all__ = [
     "parse_log",
     "parse_timestamp",
     "parse_who",
+    "read_line",
 ]
 
 YOU = "You"
@@ -56,19 +62,25 @@ _TIMESTAMP = re.compile(
 # What a time looks like even when it is not one (a month "Foo", a February 30th).
 _TIMESTAMP_SHAPE = re.compile(r"\[[A-Za-z]{3} [A-Za-z]{3} +[0-9]{1,2} [0-9:]{8} [0-9]{4}\]", re.ASCII)
 
-# /who. The marks come first ("AFK", "<LINKDEAD>", "OFFLINE MODE"), then the bracket: level and
-# title, the current client adding the base class ("[65 Forest Stalker (Ranger)]"), or
-# "[ANONYMOUS]". Then the name, the race (the space before it can be missing), the guild, and on
-# the current client the zone's short name; "LFG" and the like may trail.
-_WHO_MARK = re.compile(r"\s*(?:(?P<afk>AFK)\b|(?P<linkdead><LINKDEAD>)|(?P<offline>OFFLINE MODE)\b)", re.ASCII)
+# /who. The marks come first ("AFK", "<LINKDEAD>", "OFFLINE MODE", "TRADER", "BUYER"), then the
+# bracket: level and title, the current client adding the base class ("[65 Forest Stalker
+# (Ranger)]"), or "[ANONYMOUS]". Then the name, the race (the space before it can be missing), a
+# group marker on Live ("(Group: 3)", "(Group: None)", before or after the race), the guild (Live
+# may put a space inside the bracket: "< Ashen Vanguard>"), and on the current client "ZONE: " and
+# the zone: a short name ("vexthal") or, on Live, the zone's whole name, which can hold spaces,
+# commas and digits. "LFG" and the like may trail; after a zone only "LFG" is taken as a mark,
+# since a zone's name can end in capitals ("Plane of Time II" is not a zone and "II" a mark).
+_WHO_MARK = re.compile(
+    r"\s*(?:(?P<afk>AFK)\b|(?P<linkdead><LINKDEAD>)|(?P<offline>OFFLINE MODE)\b|(?P<trader>TRADER|BUYER)\b)",
+    re.ASCII,
+)
 # Possessive quantifiers (``*+``): a long run of spaces must not make the match backtrack for ever.
 _WHO_ROW = re.compile(
     r"\[(?:(?P<anonymous>ANONYMOUS)|(?P<level>[0-9]++) (?P<title>[^\]()]+?)(?: \((?P<base>[^()\]]++)\))?)\]"
     r" *+(?P<name>[^\s(<>]++)"
-    r" *+(?:\((?P<race>[^()]*+)\))?"
+    r"(?: *+\((?:Group: *+(?P<group>[^()]*+)|(?!Group:)(?P<race>[^()]*+))\)){0,2}+"
     r" *+(?:<(?P<guild>[^<>]*+)>)?"
-    r" *+(?:ZONE: *+(?P<zone>\S++))?"
-    r"(?: *+[A-Z]{2,4}\b)*+ *+",
+    r"(?: *+ZONE: *+(?P<zone>\S.*?)(?: ++LFG)?+ *+|(?: *+[A-Z]{2,4}\b)*+ *+)",
 )
 _WHO_START = re.compile(r"\[(?:[0-9]+ |ANONYMOUS\])")
 _WHO_HEADER = re.compile(r"Players (?:on|in) EverQuest:|-{5,}")
@@ -78,13 +90,29 @@ _WHO_FOOTER = re.compile(
 _WHO_ALL_ZONE = "EverQuest"  # "/who all" counts the players in EverQuest, not in a zone
 
 _JOINED = re.compile(r"(?P<name>\S+) (?:has )?joined the raid\.|(?P<you>You) have joined the raid\.")
-_LEFT = re.compile(r"(?P<name>\S+) (?:has )?left the raid\.|(?P<you>You) have left the raid\.")
+# Leaving by one's own hand, or removed by the raid's leader.
+_LEFT = re.compile(
+    r"(?P<you>You) (?:have left|were removed from) the raid\."
+    r"|(?P<name>\S+) (?:(?:has )?left|was removed from) the raid\.",
+)
 # "--Name has looted a Item.--": the item ends at ".--", since item names can have periods.
 _LOOT = re.compile(
     r"--(?:(?P<you>You) have|(?P<looter>\S+) has) looted (?P<quantity>an?|[0-9]+) (?P<item>.+?)\.--",
 )
-# What is left of the item once a container is named: "Vyemm's Fang from a cracked coffer ".
+# What follows the item when the client names where it came from: a container ("from a cracked
+# coffer") or a named creature ("from Lord Nagafen's corpse"), which is the last " from " of the text.
 _CONTAINER = re.compile(r" from an? ")
+_NAMED_CORPSE = re.compile(r" from (?:(?! from ).)+?'s corpse\Z")
+# A chest's loot: "Gwendolyn grabbed a Cloak of Flames from an icebound chest ." (the client puts a
+# space before the period).
+_GRABBED = re.compile(
+    r"(?:(?P<you>You)|(?P<looter>\S+)) grabbed (?P<quantity>an?|[0-9]+) (?P<item>.+)"
+    r" from (?P<source>(?:(?! from ).)+?) ?\.",
+)
+# Chat the companion acts on: a tell to the log's own character and the raid channel. Anything
+# else said (guild, group, say, shout, ooc, auction, "You told ...") is not read.
+_TELL = re.compile(r"(?!You )(?P<speaker>\S.*?) tells you, '(?P<text>.*)'")
+_RAID_SAY = re.compile(r"(?:(?P<you>You) tell your raid|(?P<speaker>\S+) tells the raid), +'(?P<text>.*)'")
 _ENTERED_ZONE = re.compile(r"You have entered (?P<zone>[A-Z].*?)\.")
 
 
@@ -107,6 +135,10 @@ class WhoRow:
     zone: str
     # "OFFLINE MODE": a trader or buyer left in the Bazaar, not a player at the keyboard.
     offline: bool = False
+    # "TRADER" or "BUYER": selling or buying in the Bazaar, so not in the raid's zone; empty otherwise.
+    trader: str = ""
+    # Live's group marker, "(Group: 3)": "3", or "None" when in no group; empty when not shown.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +169,24 @@ class ZoneLine:
     line_number: int
     at: dt.datetime | None
     zone: str  # as the client names it: "Vex Thal"
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """A tell to the log's own character or a message in raid chat.
+
+    "Gwendolyn tells you, 'Cloak of Flames 45'" is a tell from Gwendolyn; "You tell your raid,
+    '!bids open Cloak of Flames'" is raid chat from "You", the log's own character.
+    """
+
+    line_number: int
+    at: dt.datetime | None  # naive local time
+    speaker: str  # "You" for the log's own character; as written otherwise ("Merchant Joe" for an NPC)
+    channel: Literal["tell", "raid"]
+    text: str  # what is inside the quotes, exactly
+
+
+LogLine = ChatLine | RaidEvent | LootLine | ZoneLine
 
 
 @dataclass(frozen=True)
@@ -192,12 +242,13 @@ def parse_log(text: str | bytes) -> LogExcerpt:
         rest = rest.strip()
         if who.read(number, at, rest):
             continue
-        if event := _raid_event(number, at, rest, problems):
-            raid_events.append(event)
-        elif looted := _loot(number, at, rest, problems):
-            loot.append(looted)
-        elif entered := _ENTERED_ZONE.fullmatch(rest):
-            zones.append(ZoneLine(number, at, entered["zone"]))
+        read = _event(number, at, rest, problems)
+        if isinstance(read, RaidEvent):
+            raid_events.append(read)
+        elif isinstance(read, LootLine):
+            loot.append(read)
+        elif isinstance(read, ZoneLine):
+            zones.append(read)
     if not timestamped:
         raise LogError(_not_a_log(lines, "an EverQuest log", "no line starts with the time the client writes"))
     problems.extend(who.problems)
@@ -208,6 +259,39 @@ def parse_log(text: str | bytes) -> LogExcerpt:
         zones=tuple(zones),
         problems=tuple(sorted(problems, key=lambda problem: problem.line_number)),
     )
+
+
+def read_line(line: str, line_number: int = 0) -> LogLine | None:
+    """One line of a log as the client writes it, time first: what it tells, or None.
+
+    For a program following a log as it grows (the loot master's companion): a tell or raid chat,
+    a raid join or leave, loot, or entering a zone. Any other line, and a line of these shapes that
+    cannot be taken (a name that is no character's), is None. Never raises for any text.
+    """
+    at, rest = parse_timestamp(line.removesuffix("\n").removesuffix("\r"))
+    rest = rest.strip()
+    return _event(line_number, at, rest, []) or _chat(line_number, at, rest)
+
+
+def _event(
+    number: int, at: dt.datetime | None, text: str, problems: list[LineProblem]
+) -> RaidEvent | LootLine | ZoneLine | None:
+    """A raid join or leave, loot or a zone entered, read as parse_log and read_line both read them."""
+    if event := _raid_event(number, at, text, problems):
+        return event
+    if looted := _loot(number, at, text, problems):
+        return looted
+    if entered := _ENTERED_ZONE.fullmatch(text):
+        return ZoneLine(number, at, entered["zone"])
+    return None
+
+
+def _chat(number: int, at: dt.datetime | None, text: str) -> ChatLine | None:
+    if tell := _TELL.fullmatch(text):
+        return ChatLine(number, at, tell["speaker"], "tell", tell["text"])
+    if said := _RAID_SAY.fullmatch(text):
+        return ChatLine(number, at, said["you"] or said["speaker"], "raid", said["text"])
+    return None
 
 
 def parse_who(text: str | bytes) -> tuple[tuple[WhoRow, ...], tuple[LineProblem, ...]]:
@@ -259,9 +343,11 @@ class _WhoReader:
 
     def _read_row(self, number: int, at: dt.datetime | None, text: str) -> bool:
         marks: set[str] = set()
+        trader = ""
         rest = text
         while mark := _WHO_MARK.match(rest):
             marks.add(mark.lastgroup or "")
+            trader = mark["trader"] or trader
             rest = rest[mark.end() :]
         rest = rest.lstrip()
         if not _WHO_START.match(rest):
@@ -303,8 +389,10 @@ class _WhoReader:
                 anonymous=match["anonymous"] is not None,
                 afk="afk" in marks,
                 linkdead="linkdead" in marks,
-                zone=match["zone"] or "",
+                zone=(match["zone"] or "").strip(),
                 offline="offline" in marks,
+                trader=trader,
+                group=(match["group"] or "").strip(),
             )
         )
         return True
@@ -327,7 +415,7 @@ def _raid_event(number: int, at: dt.datetime | None, text: str, problems: list[L
 
 
 def _loot(number: int, at: dt.datetime | None, text: str, problems: list[LineProblem]) -> LootLine | None:
-    match = _LOOT.fullmatch(text)
+    match = _LOOT.fullmatch(text) or _GRABBED.fullmatch(text)
     if match is None:
         if text.startswith("--") and text.endswith("--") and " looted " in text:
             shown = text if len(text) <= 60 else text[:57] + "..."
@@ -343,7 +431,9 @@ def _loot(number: int, at: dt.datetime | None, text: str, problems: list[LinePro
         problems.append(LineProblem(number, ProblemCode.BAD_QUANTITY, "Nothing looted: the count is 0."))
         return None
     item = match["item"]
-    if container := _CONTAINER.search(item):
+    if corpse := _NAMED_CORPSE.search(item):
+        item = item[: corpse.start()]
+    elif container := _CONTAINER.search(item):
         item = item[: container.start()]
     item = item.strip()
     if not item:

@@ -98,6 +98,8 @@ def parse_raid_dump(data: str | bytes, *, file_name: str | None = None) -> RaidD
     problems: list[LineProblem] = []
     first_seen: dict[str, int] = {}
     for line in lines:
+        if _is_empty_slot(line.values):
+            continue  # the client writes a group's empty places as the group number alone
         row, line_problems = _read_line(line, dump_format)
         problems.extend(line_problems)
         if row is None:
@@ -184,6 +186,11 @@ def _group(text: str) -> int | None:
         return None
     group = int(text)
     return group if group <= MAX_GROUP else None
+
+
+def _is_empty_slot(values: tuple[str, ...]) -> bool:
+    """A row holding only a group number: a place in that group nobody fills."""
+    return _group(values[0]) is not None and not any(values[1:])
 
 
 def _read_line(line: DumpLine, dump_format: RaidDumpFormat) -> tuple[RaidDumpRow | None, list[LineProblem]]:

@@ -153,7 +153,7 @@ def _source(given: dict[str, Any]) -> ingest.AttendanceSource:
     if given.get("preview_token"):
         return ingest.Previewed(given["preview_token"])
     if given.get("files"):
-        return ingest.Dumps([(f.name or "file", f.read(ingest.MAX_FILE_BYTES + 1)) for f in given["files"]])
+        return ingest.Dumps([(f.name or "file", ingest.read_upload(f, f.size)) for f in given["files"]])
     if given.get("who"):
         return ingest.WhoPaste(given["who"])
     return ingest.Names(given["characters"])
@@ -321,7 +321,7 @@ class GuildDumpViewSet(WholeNumberLookup, viewsets.GenericViewSet[Any]):
         if upload is None:
             raise InvalidInput("Send the guild dump as the multipart field 'file'.", code="no_file")
         result = import_guild_dump(
-            file_name=upload.name or "file", data=upload.read(ingest.MAX_FILE_BYTES + 1), actor=acting_user(request)
+            file_name=upload.name or "file", data=ingest.read_upload(upload, upload.size), actor=acting_user(request)
         )
         return Response(
             {

@@ -20,7 +20,7 @@ from dkp.core.roles import Capability, require
 from dkp.core.time import local_to_utc
 from dkp.eqlog.errors import EqLogError
 from dkp.eqlog.guild_dump import GuildDump, GuildDumpRow, parse_guild_dump
-from dkp.raids.ingest import MAX_FILE_BYTES, base_name
+from dkp.raids.ingest import MAX_FILE_BYTES, FileData, TooLarge, base_name, too_large_message
 
 if TYPE_CHECKING:
     from dkp.accounts.models import User
@@ -48,13 +48,10 @@ class GuildDumpResult:
         return [c.name for c in self.changes if c.what == "tag" and c.new == CharacterTag.ALT]
 
 
-def _read(name: str, data: bytes) -> GuildDump:
+def _read(name: str, data: FileData) -> GuildDump:
     """The guild dump read whole, or the refusal naming every line it could not take."""
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(
-            f"{name}: the file is {len(data) // 1024} KiB; a guild dump is at most {MAX_FILE_BYTES // 1024} KiB.",
-            code="file_too_large",
-        )
+    if isinstance(data, TooLarge) or len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{name}: {too_large_message('a guild dump', data)}", code="file_too_large")
     try:
         dump = parse_guild_dump(data, name)
     except EqLogError as refused:
@@ -88,7 +85,7 @@ def _changes(character: Character, row: GuildDumpRow) -> list[CharacterChange]:
 
 
 @transaction.atomic
-def import_guild_dump(*, file_name: str, data: bytes, actor: User | None) -> GuildDumpResult:
+def import_guild_dump(*, file_name: str, data: FileData, actor: User | None) -> GuildDumpResult:
     """Bring characters in line with a guild dump: levels, classes, alt flags, and the characters the system lacks.
 
     All or nothing: any line the parser could not take refuses the whole file, with every line named.

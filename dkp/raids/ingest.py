@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core import signing
 from django.db import transaction
@@ -271,10 +271,51 @@ def _characters_named(names: Iterable[str]) -> dict[str, Character]:
 
 
 @dataclass(frozen=True)
+class TooLarge:
+    """A file over ``MAX_FILE_BYTES``, kept as its size only: the refusal says how big it really is."""
+
+    size: int
+
+
+FileData = bytes | TooLarge
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def read_upload(handle: _Readable, size: int | None = None) -> FileData:
+    """A file as a door received it: its bytes, or its size when it is over the limit.
+
+    ``size`` is what the door was told (an upload's, an attachment's, a file's on disk); without
+    it the bytes past the limit are counted, never kept.
+    """
+    if size is not None and size > MAX_FILE_BYTES:
+        return TooLarge(size)
+    data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) <= MAX_FILE_BYTES:
+        return data
+    return TooLarge(len(data) + sum(len(chunk) for chunk in iter(lambda: handle.read(1 << 16), b"")))
+
+
+def size_text(size: int) -> str:
+    """A file's size as the refusals write it: "300 KiB", "6.0 MiB"."""
+    if size < 1 << 20:
+        return f"{-(-size // 1024)} KiB"
+    return f"{size / (1 << 20):.1f} MiB"
+
+
+def too_large_message(what: str, data: FileData) -> str:
+    """The sentence refusing a file over the limit: "The file is 6.0 MiB; a raid dump is at most 256 KiB."."""
+    size = data.size if isinstance(data, TooLarge) else len(data)
+    return f"The file is {size_text(size)}; {what} is at most {size_text(MAX_FILE_BYTES)}."
+
+
+@dataclass(frozen=True)
 class Dumps:
     """Raid dump files as (file name, bytes): one tick however many windows wrote them."""
 
-    files: Sequence[tuple[str, bytes]]
+    files: Sequence[tuple[str, FileData]]
 
 
 @dataclass(frozen=True)
@@ -348,7 +389,7 @@ def _read(source: Dumps | WhoPaste | Names, occurred_at: dt.datetime | None) -> 
     return _read_names(source.names, occurred_at)
 
 
-def _read_dumps(files: Sequence[tuple[str, bytes]]) -> _Reading:
+def _read_dumps(files: Sequence[tuple[str, FileData]]) -> _Reading:
     """One or more raid dumps read into one tick's attendance, each file refused or read on its own."""
     reading = _Reading(Source.DUMP)
     if not files:
@@ -382,14 +423,10 @@ def _read_dumps(files: Sequence[tuple[str, bytes]]) -> _Reading:
     return reading
 
 
-def _read_dump(reading: _Reading, name: str, data: bytes, *, settings: GuildSettings, now: dt.datetime) -> None:
+def _read_dump(reading: _Reading, name: str, data: FileData, *, settings: GuildSettings, now: dt.datetime) -> None:
     """Add one raid dump to the reading: a refusal of the whole file, or its rows and their problems."""
-    if len(data) > MAX_FILE_BYTES:
-        reading.refuse(
-            name,
-            f"The file is {len(data) // 1024} KiB; a raid dump is at most {MAX_FILE_BYTES // 1024} KiB.",
-            "file_too_large",
-        )
+    if isinstance(data, TooLarge) or len(data) > MAX_FILE_BYTES:
+        reading.refuse(name, too_large_message("a raid dump", data), "file_too_large")
         return
     try:
         dump = parse_raid_dump(data, file_name=name)
@@ -452,7 +489,11 @@ def _read_who(text: str) -> _Reading:
     for row in rows:
         if getattr(row, "offline", False):
             reading.warnings.append(f"Line {row.line_number}: {row.name} is a trader in offline mode, not counted.")
-    rows = tuple(row for row in rows if not getattr(row, "offline", False))
+        elif trader := getattr(row, "trader", ""):
+            reading.warnings.append(
+                f"Line {row.line_number}: {row.name} is in the Bazaar as a {trader.lower()}, not counted."
+            )
+    rows = tuple(row for row in rows if not getattr(row, "offline", False) and not getattr(row, "trader", ""))
     reading.known = known = _characters_named(row.name for row in rows)
     for row in rows:
         character = known.get(row.name.lower())

@@ -40,9 +40,9 @@ def _parse_value(text: str) -> int | None:
     return None if text == "" else services.TICK_VALUE.parse(text)
 
 
-def _uploads(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
-    """The uploaded files' names and bytes, reading at most one byte over the limit of each."""
-    return [(f.name or "file", f.read(ingest.MAX_FILE_BYTES + 1)) for f in files]
+def _uploads(files: list[UploadedFile]) -> list[tuple[str, ingest.FileData]]:
+    """The uploaded files' names and bytes; one over the limit is kept as its size."""
+    return [(f.name or "file", ingest.read_upload(f, f.size)) for f in files]
 
 
 @require_http_methods(["GET", "POST"])

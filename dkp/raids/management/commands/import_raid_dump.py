@@ -47,7 +47,7 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"{name}: no such file.")
             with path.open("rb") as handle:
-                files.append((path.name, handle.read(ingest.MAX_FILE_BYTES + 1)))
+                files.append((path.name, ingest.read_upload(handle, path.stat().st_size)))
         try:
             taken = ingest.take_attendance(
                 raid=raid,
