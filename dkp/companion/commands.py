@@ -52,7 +52,7 @@ class BadCommand:
 
 RaidCommand = OpenAuction | CloseAuction | CancelAuction | BadCommand
 
-_COPIES = re.compile(r"\s+!(?P<copies>[0-9]{1,3})\s*\Z")
+_COPIES = re.compile(r"(?:\A|\s+)!(?P<copies>[0-9]{1,3})\s*\Z")
 MAX_COPIES = 100
 
 

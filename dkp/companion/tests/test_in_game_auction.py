@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import httpx
 import pytest
 from django.test import Client
 
 from dkp.companion.api import Api, Refused
+from dkp.companion.engine import Engine
 from dkp.companion.state import StateFile
-from dkp.companion.tests.world import Night, wait_for
+from dkp.companion.tests.world import Night, Running, wait_for
 from dkp.loot.models import Auction, AuctionStatus, BidHistory, ItemBid
 from dkp.points.models import UserPointsSummary
 
@@ -179,3 +182,44 @@ def test_a_restart_in_the_middle_of_an_auction_loses_and_repeats_nothing(night: 
     assert night.clipboard.texts[-1] == "/rs Cloak of Flames: Gwendolyn for 26, Devraxx for 26"
     assert (balance(guild.good_member, night), balance(guild.developer, night)) == (90 - 26, 100 - 26)
     assert balance(guild.recruiter, night) == 100
+
+
+class Flaky(httpx.HTTPTransport):
+    """The loot master's connection: while ``down`` is set, nothing reaches EQ DKP."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down.is_set():
+            raise httpx.ConnectError("Network is unreachable", request=request)
+        return super().handle_request(request)
+
+
+def test_a_tell_that_arrives_while_eq_dkp_cannot_be_reached_is_sent_when_it_can(night: Night) -> None:
+    transport = Flaky()
+    engine = Engine(
+        api=Api(night.url, night.key, transport=transport),
+        clipboard=night.clipboard,
+        state_file=StateFile(night.state),
+        log_path=night.log.path,
+        eq_folder=night.folder,
+    )
+    running = Running(engine)
+    night.running.append(running)
+    night.log.raid_say("!bids open Cloak of Flames")
+    auction = wait_for(lambda: Auction.objects.filter(item__name="Cloak of Flames").first(), "the auction")
+    wait_for(lambda: any(a.id == auction.pk for a in engine.open_views()), "the companion to know it")
+
+    transport.down.set()
+    night.log.tell("Gwendolyn", "Cloak of Flames 45")
+    night.log.tell("Devraxx", "Cloak of Flames 30")
+    warning = wait_for(lambda: [t for t in running.said("warning") if "cannot be reached" in t], "the warning")
+    assert not ItemBid.objects.filter(auction=auction).exists()
+    transport.down.clear()
+
+    wait_for(lambda: ItemBid.objects.filter(auction=auction).count() == 2, "both bids once it is back")
+    running.halt()
+    assert len(warning) == 1  # said once, not on every poll
+    assert history(auction) == [("gwen", "placed", 45, "game"), ("dev", "placed", 30, "game")]
