@@ -183,7 +183,7 @@ class Engine:
             if self.clipboard.copy(copy):
                 copied = copy
             else:
-                text += f"  (No clipboard here: type it yourself: {copy})"
+                text += f" No clipboard here, so type it yourself: {copy}"
         message = Message(level, text, dt.datetime.now().astimezone(), copied)
         with self.lock:
             self.messages.append(message)
@@ -280,7 +280,7 @@ class Engine:
             if not w.get("is_reversed")
         ]
         text = announcement(view.item, view.status, winners)
-        self.say("info", f"{view.item} ended ({view.status}). On the clipboard for raid chat.", copy=text)
+        self.say("info", f"{view.item} ended ({view.status}); the announcement is for raid chat.", copy=text)
         self.state.announced.append(view.id)
         del self.state.announced[:-200]
         if winners:
@@ -359,7 +359,7 @@ class Engine:
             self.say("warning", f"Raid chat '{said.text}': {command.reason}")
             return
         if self.raid is None:
-            self.say("warning", f"'{said.text}' waits for nothing: no raid night tonight. Create it on the web first.")
+            self.say("warning", f"'{said.text}' not done: no raid night tonight. Create it on the web first.")
             return
         if isinstance(command, OpenAuction):
             if key in self.state.opened:
@@ -427,7 +427,8 @@ class Engine:
             return
         for refusal in reading.refusals:
             back = tell_back(told.speaker, refusal.item, refusal.reason)
-            self.say("refusal", f"{told.speaker}: '{told.text}' refused: {refusal.reason}", copy=back)
+            about = f" on {refusal.item}" if refusal.item else ""
+            self.say("refusal", f"{told.speaker}{about}: {refusal.reason}", copy=back)
         told_at = _aware(told.at).isoformat()
         for number, bid in enumerate(reading.bids):
             auction = by_name[bid.item]

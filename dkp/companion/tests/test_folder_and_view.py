@@ -24,7 +24,7 @@ from dkp.companion.tests.world import Night, wait_for
 from dkp.core.models import GuildSettings
 from dkp.loot.models import Auction, AuctionStatus, ItemBid
 from dkp.points.models import UserPointsSummary
-from dkp.raids.models import RaidTick
+from dkp.raids.models import Raid, RaidTick
 from dkp.testing.personas import TICK_VALUE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -164,3 +164,21 @@ def test_the_terminal_view_shows_bids_and_refusals_and_closes_the_selected_aucti
     assert auction.status == AuctionStatus.AWARDED
     assert ItemBid.objects.filter(auction=auction).count() == 1
     assert night.clipboard.texts[-1].startswith("/rs Cloak of Flames: Gwendolyn for ")
+
+
+def test_without_a_raid_night_tonight_nothing_opens_until_one_is_made(night: Night) -> None:
+    Raid.objects.filter(pk=night.raid.pk).update(starts_at=night.raid.starts_at - dt.timedelta(days=2))
+    running = night.companion()
+    night.log.raid_say("!bids open Cloak of Flames")
+    wait_for(lambda: [t for t in running.said("warning") if "not done: no raid night" in t], "the refusal")
+    assert running.said("warning")[0] == (
+        "No raid night started in the last 16 hours. Create tonight's on the web; until then auctions and ticks wait."
+    )
+    assert not Auction.objects.filter(item__name="Cloak of Flames").exists()
+
+    Raid.objects.filter(pk=night.raid.pk).update(starts_at=night.raid.starts_at)
+    running.engine.find_raid()  # what it does every minute while there is none
+    night.log.raid_say("!bids open Cloak of Flames")
+    auction = wait_for(lambda: Auction.objects.filter(item__name="Cloak of Flames").first(), "the auction")
+    running.halt()
+    assert auction.raid_id == night.raid.pk
