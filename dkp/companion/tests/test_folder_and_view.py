@@ -16,10 +16,7 @@ import pytest
 from textual.widgets import DataTable, RichLog, Static
 
 from dkp.characters.models import Character
-from dkp.companion.api import Api
 from dkp.companion.app import CompanionApp
-from dkp.companion.engine import Engine
-from dkp.companion.state import StateFile
 from dkp.companion.tests.world import Night, wait_for
 from dkp.core.models import GuildSettings
 from dkp.loot.models import Auction, AuctionStatus, ItemBid
@@ -110,14 +107,7 @@ def test_a_new_guild_dump_updates_the_roster(night: Night) -> None:
 
 
 def test_the_terminal_view_shows_bids_and_refusals_and_closes_the_selected_auction(night: Night) -> None:
-    engine = Engine(
-        api=Api(night.url, night.key),
-        clipboard=night.clipboard,
-        state_file=StateFile(night.state),
-        log_path=night.log.path,
-        eq_folder=night.folder,
-    )
-    app = CompanionApp(engine=engine, poll=0.05)
+    app = CompanionApp(engine=night.engine(), poll=0.05)
 
     async def drive() -> tuple[list[str], str, str]:
         async with app.run_test(size=(200, 50)) as pilot:

@@ -10,9 +10,8 @@ import pytest
 from django.test import Client
 
 from dkp.companion.api import Api, Refused
-from dkp.companion.engine import Engine
 from dkp.companion.state import StateFile
-from dkp.companion.tests.world import Night, Running, wait_for
+from dkp.companion.tests.world import Night, wait_for
 from dkp.loot.models import Auction, AuctionStatus, BidHistory, ItemBid
 from dkp.points.models import UserPointsSummary
 
@@ -199,15 +198,8 @@ class Flaky(httpx.HTTPTransport):
 
 def test_a_tell_that_arrives_while_eq_dkp_cannot_be_reached_is_sent_when_it_can(night: Night) -> None:
     transport = Flaky()
-    engine = Engine(
-        api=Api(night.url, night.key, transport=transport),
-        clipboard=night.clipboard,
-        state_file=StateFile(night.state),
-        log_path=night.log.path,
-        eq_folder=night.folder,
-    )
-    running = Running(engine)
-    night.running.append(running)
+    running = night.companion(transport)
+    engine = running.engine
     night.log.raid_say("!bids open Cloak of Flames")
     auction = wait_for(lambda: Auction.objects.filter(item__name="Cloak of Flames").first(), "the auction")
     wait_for(lambda: any(a.id == auction.pk for a in engine.open_views()), "the companion to know it")

@@ -107,15 +107,18 @@ class Night:
     url: str
     running: list[Running] = field(default_factory=list)
 
-    def companion(self) -> Running:
-        engine = Engine(
-            api=Api(self.url, self.key),
+    def engine(self, transport: Any = None) -> Engine:
+        """A companion as the loot master starts it, on this night's log, folder and state."""
+        return Engine(
+            api=Api(self.url, self.key, transport=transport),
             clipboard=self.clipboard,
             state_file=StateFile(self.state),
             log_path=self.log.path,
             eq_folder=self.folder,
         )
-        self.running.append(Running(engine))
+
+    def companion(self, transport: Any = None) -> Running:
+        self.running.append(Running(self.engine(transport)))
         return self.running[-1]
 
 
