@@ -7,6 +7,7 @@
 #      present, two databases of a throwaway cluster (scripts/with-postgres.sh), both at once;
 #   2. bench on each (dkp/bench/measure.py): every measurement at 10 years, the reads at 1 year;
 #   3. loadtest on PostgreSQL's 10-year guild (dkp/bench/loadtest.py), SQLite's when there is none;
+#      then the bid storm alone on the embedded default: runserver on SQLite's 10-year guild;
 #   4. issue 16's ten-year import (dkp/bench/importing.py): bench_import writes an OpenDKP dump, then
 #      on each database imports it into an empty scratch database with import_guild and claims
 #      every main, each step a fresh process, one database after the other;
@@ -18,6 +19,7 @@
 #   BENCH_QUICK=1                                 a few repetitions and a short night: a smoke run,
 #                                                 whose report goes to var/bench/ instead of docs/
 #   BENCH_DOCS=docs                               where the report goes
+#   BENCH_IMPORT=no                               skip step 4; the page keeps its import section
 #   BENCH_ONLY=import                             only step 4 (about 12 minutes), and only the page's
 #                                                 import section and its history are rewritten
 #
@@ -158,11 +160,18 @@ load_leg=${legs[-1]}
 say "load test: ${load_seconds} s raid night on gunicorn + $load_leg"
 manage "${url[$load_leg-long]}" loadtest --out "$out/loadtest.json" --seconds "$load_seconds" \
     --server-log "$out/gunicorn.log" || status=1
+say "bid storm on the embedded default: runserver + SQLite"
+manage "${url[sqlite-long]}" loadtest --embedded --out "$out/embedded.json" --server-log "$out/runserver.log" ||
+    status=1
 
-import_history
+if [[ ${BENCH_IMPORT:-yes} == no ]]; then
+    say "import skipped (BENCH_IMPORT=no): the page keeps its import section"
+else
+    import_history
+fi
 
 shopt -s nullglob
-figures=("$out"/sqlite-*.json "$out"/postgresql-*.json "$out"/loadtest*.json "$out"/import-*.json)
+figures=("$out"/sqlite-*.json "$out"/postgresql-*.json "$out"/loadtest*.json "$out"/embedded*.json "$out"/import-*.json)
 if [[ ${#figures[@]} -gt 0 ]]; then
     "$python" manage.py bench --report "${figures[@]}" --docs "$docs"
 fi

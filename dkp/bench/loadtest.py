@@ -162,10 +162,17 @@ def _memory_mb(pid: int) -> dict[str, float]:
 
 
 class Server:
-    """``gunicorn config.wsgi`` with gthread workers on a free loopback port, started and stopped here."""
+    """``gunicorn config.wsgi`` with gthread workers on a free loopback port, started and stopped here.
 
-    def __init__(self, *, workers: int, threads: int, log_path: Path, env: dict[str, str]) -> None:
+    ``embedded=True``: the embedded default's web server instead, ``manage.py runserver`` as
+    ``make run`` starts it (one process, a thread per request), without its file watcher.
+    """
+
+    def __init__(
+        self, *, workers: int, threads: int, log_path: Path, env: dict[str, str], embedded: bool = False
+    ) -> None:
         self.workers, self.threads, self.log_path, self.env = workers, threads, log_path, env
+        self.embedded = embedded
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.peak_rss: dict[int, float] = {}
@@ -174,8 +181,10 @@ class Server:
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> None:
-        command = [
+    def _command(self) -> list[str]:
+        if self.embedded:
+            return [sys.executable, "manage.py", "runserver", f"{HOST}:{self.port}", "--noreload"]
+        return [
             sys.executable,
             "-m",
             "gunicorn",
@@ -188,6 +197,9 @@ class Server:
             "--graceful-timeout=10",
             "--log-level=warning",
         ]
+
+    def start(self) -> None:
+        command = self._command()
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=settings.BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -196,16 +208,18 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise BenchError(f"gunicorn stopped at start (exit {self.process.returncode}); see {self.log_path}")
+                raise BenchError(f"{command[2]} stopped at start (exit {self.process.returncode}); see {self.log_path}")
             status, _, _ = request("GET", self.port, "/sign-in/", timeout=5)
-            if status == 200 and len(_children(self.process.pid)) >= self.workers:
+            if status == 200 and (self.embedded or len(_children(self.process.pid)) >= self.workers):
                 return
             time.sleep(0.2)
         self.stop()
-        raise BenchError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+        raise BenchError(f"{command[2]} did not answer within 60 s; see {self.log_path}")
 
     def workers_memory(self) -> dict[int, dict[str, float]]:
         assert self.process is not None
+        if self.embedded:  # one process serves every request
+            return {self.process.pid: _memory_mb(self.process.pid)}
         return {pid: _memory_mb(pid) for pid in _children(self.process.pid)}
 
     def watch_memory(self, stop: threading.Event) -> None:
@@ -625,3 +639,74 @@ def run_load_test(
         "reconcile_examples": [str(difference) for difference in differences[:5]],
     }
     return result
+
+
+def _embedded_env(secret_key: str) -> dict[str, str]:
+    """The environment ``make run`` gives its web process: the development settings on this database."""
+    env = {name: value for name, value in os.environ.items() if name not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "SECRET_KEY": secret_key,
+            "DKP_DEMO": "false",
+            "REDIS_URL": "",
+            "CELERY_BROKER_URL": "memory://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def run_embedded_storm(
+    *, bidders: int = 50, bids_each: int = 10, seed: int = 1, log_path: Path, progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """The bid storm against the embedded default: ``manage.py runserver`` on this SQLite database.
+
+    ``make run``'s web server and settings (``config.settings.dev``, DEBUG as it leaves it), no
+    worker: ``bidders`` members raise their bids ``bids_each`` times each, all at once, on 5 fresh
+    auctions, which an officer closes afterwards. Every request is timed from the client's side.
+    """
+    if connection.vendor != "sqlite":
+        raise BenchError("The embedded default runs on SQLite; point DATABASE_URL at a SQLite guild.")
+    secret_key = settings.SECRET_KEY
+    if len(secret_key) < 32:
+        secret_key = secrets.token_urlsafe(50)
+        settings.SECRET_KEY = secret_key
+    guild = find_guild()
+    members, officers = cast(guild.pool, members=bidders + 30, officers=2, seed=seed)  # some lack the points
+    server = Server(workers=1, threads=0, log_path=log_path, env=_embedded_env(secret_key), embedded=True)
+    server.start()
+    progress(f"  runserver on {server.base} (config.settings.dev), SQLite {database_version()}")
+    night = Night(
+        port=server.port,
+        pool_id=guild.pool.pk,
+        members=members,
+        officers=officers,
+        seconds=0,
+        max_requests=0,
+        auctions=5,
+        seed=seed,
+    )
+    minimum_bid, step = first_bid(guild.pool.auction_rules())
+    try:
+        check_sign_in(night)
+        storm = bid_storm(night, bidders=bidders, bids_each=bids_each, minimum_bid=minimum_bid, step=step)
+        memory = server.workers_memory()
+    finally:
+        server.stop()
+    samples = night.samples
+    errors = [sample for sample in samples if sample.status == 0 or sample.status >= 500]
+    differences = summary_differences()
+    return {
+        "label": "embedded",
+        "database": {"vendor": connection.vendor, "version": database_version()},
+        "finished_at": timezone.now().isoformat(timespec="seconds"),
+        "server": {"command": "manage.py runserver --noreload", "settings": "config.settings.dev"},
+        "kinds": _kind_figures(samples),
+        "bid_storm": storm,
+        "errors": len(errors),
+        "error_samples": [f"{sample.kind}: {sample.status} {sample.code}" for sample in errors[:10]],
+        "server_memory_mb": max((values.get("VmHWM", 0.0) for values in memory.values()), default=0.0),
+        "reconcile_differences": len(differences),
+        "reconcile_examples": [str(difference) for difference in differences[:5]],
+    }

@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections
-from django.db.models import Count, F, IntegerField, Q, Sum, Value
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseBase
 from django.test import Client
@@ -61,7 +62,7 @@ from dkp.raids.attendance import refresh_attendance_summaries
 from dkp.raids.ingest import confirm_tick, preview_dumps
 from dkp.raids.models import Event, Raid, RaidAttendance, RaidTick
 from dkp.raids.services import create_raid
-from dkp.standings.selectors import standings_table
+from dkp.standings.selectors import STANDING_COLUMNS, standings_table
 
 DUMP_CHARACTERS = 72  # a full raid: 12 groups of 6
 BIDDER_COUNTS = (1, 10, 50)
@@ -179,6 +180,7 @@ def measure(
     with CaptureQueriesContext(connection) as captured:
         action()
     queries = len(captured.captured_queries)
+    statements = count_statements(captured.captured_queries)
     action = prepare(1)
     gc.collect()
     tracemalloc.start()
@@ -201,8 +203,20 @@ def measure(
         queries=queries,
         heap_peak_mb=round(heap_peak / MB, 2),
         rss_peak_mb=rss_peak_mb(),
-        extra=extra or {},
+        extra={"statements": statements, **(extra or {})},
     )
+
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def count_statements(captured: list[dict[str, Any]]) -> int:
+    """The SQL statements of a step, leaving out transaction control (BEGIN, COMMIT, savepoints).
+
+    SQLite's driver shows its BEGIN and COMMIT to Django and psycopg does not, so the query counts of
+    the two databases differ by them; the statements a step asks for are the same on both.
+    """
+    return sum(1 for query in captured if not str(query["sql"]).lstrip().upper().startswith(_TRANSACTION_CONTROL))
 
 
 # --- The guild under test --------------------------------------------------------------------------
@@ -374,6 +388,59 @@ def measure_standings_api_uncached(guild: BenchGuild, repetitions: int) -> Figur
     )
 
 
+def floor(rows: QuerySet[Any]) -> Callable[[], bytes]:
+    """The floor of a read: its rows fetched with the one SQL statement the ORM makes for them, run
+    on the driver's cursor, and written as JSON by orjson. No request, no models, no template."""
+    sql, params = rows.query.sql_with_params()
+    alias = rows.db
+
+    def read() -> bytes:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        return orjson.dumps(found, default=float)
+
+    return read
+
+
+def _standings_statement(pool: DkpPool, limit: int | None = None) -> QuerySet[Any]:
+    rows = standings_table(pool=pool).values_list(*STANDING_COLUMNS)
+    return rows if limit is None else rows[:limit]
+
+
+def measure_floor_page(guild: BenchGuild, repetitions: int) -> Figure:
+    return measure(
+        "standings_floor_page",
+        f"Floor of the standings page: its {guild.members} rows by one raw SQL statement, orjson",
+        prepare=lambda _: floor(_standings_statement(guild.pool)),
+        repetitions=repetitions,
+        unit="operation",
+        extra={"rows": guild.members},
+    )
+
+
+def measure_floor_api(guild: BenchGuild, repetitions: int) -> Figure:
+    rows = min(guild.members, STANDINGS_PAGE_SIZE)
+    return measure(
+        "standings_floor_api",
+        f"Floor of the standings API: its {rows} rows by one raw SQL statement, orjson",
+        prepare=lambda _: floor(_standings_statement(guild.pool, STANDINGS_PAGE_SIZE)),
+        repetitions=repetitions,
+        unit="operation",
+        extra={"rows": rows},
+    )
+
+
+def measure_profile_uncached(guild: BenchGuild, repetitions: int) -> Figure:
+    person = guild.profile_user
+    return measure(
+        "profile_page_uncached",
+        "Member profile, nothing cached (its charts computed afresh: the first view after a change)",
+        prepare=_nothing_cached(_get(signed_in(guild.viewer), f"/members/{person.username}/")),
+        repetitions=repetitions,
+    )
+
+
 def measure_profile(guild: BenchGuild, repetitions: int) -> Figure:
     person = guild.profile_user
     entries = PointEntry.objects.filter(user=person).count()
@@ -538,6 +605,9 @@ def measure_ingest(guild: BenchGuild, repetitions: int) -> Figure:
     raid = create_raid(
         event=event, starts_at=guild.now - dt.timedelta(hours=4), note="benchmark: dump ingest", actor=guild.officer
     )
+    # As the upload page has it: the raid read with its event and pool, and each of the two
+    # requests (preview, confirm) reading the guild's settings once, as every request does.
+    raid = Raid.objects.select_related("event__pool").get(pk=raid.pk)
     characters = _dump_characters(guild.pool, DUMP_CHARACTERS)
     settings_row = GuildSettings.load()
     local_start = timezone.localtime(guild.now - dt.timedelta(hours=3), guild_zone()).replace(
@@ -550,10 +620,12 @@ def measure_ingest(guild: BenchGuild, repetitions: int) -> Figure:
         )
 
         def ingest() -> RaidTick:
-            preview = preview_dumps(raid=raid, files=[dump], actor=guild.officer)
+            with GuildSettings.for_request():
+                preview = preview_dumps(raid=raid, files=[dump], actor=guild.officer)
             if not preview.can_confirm:
                 raise BenchError(f"The benchmark's raid dump was refused: {preview.message()}")
-            return confirm_tick(raid=raid, actor=guild.officer, preview_token=preview.token)
+            with GuildSettings.for_request():
+                return confirm_tick(raid=raid, actor=guild.officer, preview_token=preview.token)
 
         return ingest
 
@@ -636,6 +708,35 @@ def _open(guild: BenchGuild, name: str) -> Auction:
     return open_auction(item=name, pool=guild.pool, actor=guild.officer, minutes=MAX_MINUTES)
 
 
+def measure_bid_service(guild: BenchGuild, repetitions: int) -> Figure:
+    """One member raising their bid by calling ``place_bid`` directly: the service's own time and statements.
+
+    The bidder is read afresh for each bid with their main character, as a request's signed-in
+    user is.
+    """
+    auction = _open(guild, "Benchmark loot, the service alone")
+    lowest, step = first_bid(auction.rules)
+    people = bidders(guild.pool, 1, points=lowest + step * (repetitions + 3))
+    if not people:
+        raise BenchError("Nobody in the pool has the points to bid.")
+    person = people[0]
+
+    def prepare(index: int) -> Callable[[], object]:
+        user = User.objects.select_related("main_character").get(pk=person.pk)
+        amount = lowest + step * index
+        return lambda: place_bid(auction_id=auction.pk, user=user, amount=amount, channel=Channel.API, tag="main")
+
+    figure = measure(
+        "bid_service",
+        "One bid, the service alone (place_bid, a raise of the bidder's own bid)",
+        prepare=prepare,
+        repetitions=repetitions,
+        unit="operation",
+    )
+    cancel_auction(auction_id=auction.pk, actor=guild.officer, reason="benchmark over")
+    return figure
+
+
 def measure_bidding(guild: BenchGuild, concurrent: int, bids_each: int) -> Figure:
     """``concurrent`` members bidding at once, each in its own thread with its own connection.
 
@@ -663,6 +764,7 @@ def measure_bidding(guild: BenchGuild, concurrent: int, bids_each: int) -> Figur
     with CaptureQueriesContext(connection) as captured:
         _expect(bid(0), 201, "bid")
     queries = len(captured.captured_queries)  # now: the list is read from a log the next request clears
+    statements = count_statements(captured.captured_queries)
     gc.collect()
     tracemalloc.start()
     try:
@@ -717,6 +819,7 @@ def measure_bidding(guild: BenchGuild, concurrent: int, bids_each: int) -> Figur
         heap_peak_mb=round(heap_peak / MB, 2),
         rss_peak_mb=rss_peak_mb(),
         extra={
+            "statements": statements,
             "bidders": len(people),
             "auctions": len(auctions),
             "accepted": accepted,
@@ -771,6 +874,8 @@ def measure_closing(guild: BenchGuild, rounds: int) -> Figure:
     if any(count != CLOSING_AUCTIONS for count in counts):
         raise BenchError(f"close_due_auctions closed {counts} auctions per round, not {CLOSING_AUCTIONS}.")
     figure.extra["per_auction_p50_ms"] = round(figure.stats()["p50"] / CLOSING_AUCTIONS, 3)
+    figure.extra["queries_per_auction"] = round((figure.queries or 0) / CLOSING_AUCTIONS, 2)
+    figure.extra["statements_per_auction"] = round(figure.extra["statements"] / CLOSING_AUCTIONS, 2)
     return figure
 
 
@@ -807,6 +912,8 @@ def run(
             f"{figure.queries} queries"
         )
 
+    step(lambda: measure_floor_page(guild, repetitions.reads))
+    step(lambda: measure_floor_api(guild, repetitions.reads))
     step(lambda: measure_standings_page(guild, repetitions.reads))
     step(lambda: measure_standings_api(guild, repetitions.reads))
     step(lambda: measure_standings_page_uncached(guild, repetitions.uncached))
@@ -814,11 +921,13 @@ def run(
     step(lambda: measure_summary_path(guild, repetitions.reads))
     step(lambda: measure_ledger_path(guild, repetitions.ledger))
     step(lambda: measure_profile(guild, repetitions.profile))
+    step(lambda: measure_profile_uncached(guild, repetitions.uncached))
     checks: dict[str, Any] = {"ledger_matches_summaries": ledger_matches_summaries(guild)}
     if not reads_only:
         step(lambda: measure_refresh(repetitions.refresh))
         step(lambda: measure_reconcile(repetitions.reconcile))
         step(lambda: measure_ingest(guild, repetitions.ingest))
+        step(lambda: measure_bid_service(guild, repetitions.bids_each[1]))
         for concurrent in BIDDER_COUNTS:
             bids_each = repetitions.bids_each[concurrent]
             step(functools.partial(measure_bidding, guild, concurrent, bids_each))

@@ -33,6 +33,8 @@ HISTORY_START, HISTORY_END = "<!-- history:start -->", "<!-- history:end -->"
 
 # The side-by-side table, in the issue's order: (figure key, short name).
 MEASUREMENTS = (
+    ("standings_floor_page", "Floor: the standings page's rows, raw SQL + orjson"),
+    ("standings_floor_api", "Floor: the standings API's 200 rows, raw SQL + orjson"),
     ("standings_page", "Standings page"),
     ("standings_api", "Standings API"),
     ("standings_page_uncached", "Standings page, nothing cached"),
@@ -40,8 +42,10 @@ MEASUREMENTS = (
     ("standings_summary_path", "Standings, summary path (selector)"),
     ("standings_ledger_path", "Standings, ledger path (no summaries)"),
     ("profile_page", "Member profile with charts"),
+    ("profile_page_uncached", "Member profile, nothing cached"),
     ("dump_ingest", "Raid dump ingest, 72 characters"),
     ("attendance_refresh", "Attendance refresh, everybody"),
+    ("bid_service", "Bid, the service alone (place_bid)"),
     ("bids_1", "Bid, 1 bidder"),
     ("bids_10", "Bid, 10 concurrent bidders"),
     ("bids_50", "Bid, 50 concurrent bidders"),
@@ -64,6 +68,12 @@ HISTORY_COLUMNS = (
     "refresh p50 ms (S / P)",
     "load test errors",
     "worker peak MB",
+    # From issue 19 on (earlier rows end before these):
+    "page, nothing cached ÷ floor (S / P)",
+    "API, nothing cached ÷ floor (S / P)",
+    "profile p50 ms (S / P)",
+    "bid storm p99 ms, gunicorn / runserver",
+    "close: statements per auction (S / P)",
 )
 
 
@@ -73,19 +83,22 @@ class Runs:
 
     by_key: dict[tuple[str, int], dict[str, Any]]  # (vendor, years) -> bench result
     loadtest: dict[str, Any] | None
+    embedded: dict[str, Any] | None  # the bid storm on the embedded default (runserver + SQLite)
     long: int  # years of the long history (10 unless BENCH_YEARS said otherwise); the short one is 1
 
     @classmethod
     def read(cls, paths: list[Path]) -> Runs:
         by_key: dict[tuple[str, int], dict[str, Any]] = {}
-        loadtest = None
+        loadtest = embedded = None
         for path in paths:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("label") == "loadtest":
                 loadtest = data
+            elif data.get("label") == "embedded":
+                embedded = data
             else:
                 by_key[(data["database"]["vendor"], int(data.get("years") or 10))] = data
-        return cls(by_key, loadtest, max((years for _, years in by_key), default=10))
+        return cls(by_key, loadtest, embedded, max((years for _, years in by_key), default=10))
 
     def run(self, vendor: str, years: int | None = None) -> dict[str, Any] | None:
         return self.by_key.get((vendor, years or self.long))
@@ -100,7 +113,8 @@ class Runs:
 
     def finished_at(self) -> str:
         """When the last of the runs ended, in UTC, as ``YYYY-MM-DD HH:MM``."""
-        ends = [run["finished_at"] for run in [*self.by_key.values(), self.loadtest or {}] if run.get("finished_at")]
+        runs = [*self.by_key.values(), self.loadtest or {}, self.embedded or {}]
+        ends = [run["finished_at"] for run in runs if run.get("finished_at")]
         return max(dt.datetime.fromisoformat(end) for end in ends).strftime("%Y-%m-%d %H:%M UTC") if ends else ""
 
     def growth(self, vendor: str, key: str) -> float | None:
@@ -169,6 +183,7 @@ class Target:
     at_most: bool  # True: the value must stay at or under the limit; False: reach at least the limit
     unit: str
     also: tuple[tuple[str, float | None], ...] = ()  # shown beside the figures, not judged
+    also_unit: str | None = None  # the unit of ``also``, when it is not the target's
 
     def verdict(self) -> str:
         known = [value for _, value in self.figures if value is not None]
@@ -185,17 +200,21 @@ class Target:
         missing = " (some figures missing)" if len(known) < len(self.figures) else ""
         return f"{'met' if met else '**not met**'}: worst {self._show(worst)}, {how}{missing}"
 
-    def _show(self, value: float) -> str:
-        if self.unit == "ms":
+    def _show(self, value: float, unit: str | None = None) -> str:
+        unit = self.unit if unit is None else unit
+        if unit == "ms":
             return f"{ms(value)} ms"
-        if self.unit == TIMES:
+        if unit == TIMES:
             return f"{value:.2f}{TIMES}" if value < 10 else f"{value:,.0f}{TIMES}"
-        return f"{number(round(value, 1))} {self.unit}".strip()
+        shown = int(value) if float(value).is_integer() else round(value, 1)
+        return f"{number(shown)} {unit}".strip()
 
     def row(self) -> list[str]:
         shown = "; ".join(f"{what} {self._show(value) if value is not None else NONE}" for what, value in self.figures)
         if self.also:
-            also = "; ".join(f"{what} {self._show(value) if value is not None else NONE}" for what, value in self.also)
+            also = "; ".join(
+                f"{what} {self._show(value, self.also_unit) if value is not None else NONE}" for what, value in self.also
+            )
             shown += f" (not judged: {also})"
         limit = ("≤ " if self.at_most else "≥ ") + self._show(self.limit)
         return [self.name, limit, shown, self.verdict()]
@@ -215,73 +234,144 @@ def targets(runs: Runs) -> list[Target]:
         figure = runs.figure(vendor, "bids_50")
         return None if figure is None else float(figure["bids_per_second"])
 
+    def over_floor(vendor: str, key: str, floor_key: str) -> float | None:
+        page, floor = runs.stat(vendor, key), runs.stat(vendor, floor_key)
+        return round(page / floor, 2) if page is not None and floor else None
+
+    def extra(vendor: str, key: str, name: str) -> float | None:
+        figure = runs.figure(vendor, key)
+        return None if figure is None or figure.get(name) is None else float(figure[name])
+
+    embedded = runs.embedded or {}
+    embedded_storm = (embedded.get("kinds") or {}).get("bid_storm") or {}
     return [
         Target(
-            f"Standings p50 (page and API, {runs.long} years, as readers get them)",
+            "Standings page, nothing cached: p50 ÷ its floor",
+            [
+                (names[vendor], over_floor(vendor, "standings_page_uncached", "standings_floor_page"))
+                for vendor, _ in VENDORS
+            ],
+            3,
+            True,
+            TIMES,
+            also=tuple((f"{names[vendor]} floor", runs.stat(vendor, "standings_floor_page")) for vendor, _ in VENDORS),
+            also_unit="ms",
+        ),
+        Target(
+            "Standings API (200 rows), nothing cached: p50 ÷ its floor",
+            [
+                (names[vendor], over_floor(vendor, "standings_api_uncached", "standings_floor_api"))
+                for vendor, _ in VENDORS
+            ],
+            2,
+            True,
+            TIMES,
+            also=tuple((f"{names[vendor]} floor", runs.stat(vendor, "standings_floor_api")) for vendor, _ in VENDORS),
+            also_unit="ms",
+        ),
+        Target(
+            "Standings page and API, cached: p50",
             [
                 (f"{names[vendor]} {what}", runs.stat(vendor, key))
                 for vendor, _ in VENDORS
                 for key, what in (("standings_page", "page"), ("standings_api", "API"))
             ],
-            10,
+            5,
+            True,
+            "ms",
+        ),
+        Target(
+            f"Member profile, {runs.long} years: p50",
+            per_db("profile_page"),
+            30,
             True,
             "ms",
             also=tuple(
-                (f"{names[vendor]} {what}, nothing cached", runs.stat(vendor, key))
-                for vendor, _ in VENDORS
-                for key, what in (("standings_page_uncached", "page"), ("standings_api_uncached", "API"))
+                (f"{names[vendor]} nothing cached", runs.stat(vendor, "profile_page_uncached")) for vendor, _ in VENDORS
             ),
         ),
         Target(
-            f"Standings flat in history: p50 at {runs.long} years ÷ at 1 year",
-            [
-                (f"{names[vendor]} {what}", runs.growth(vendor, key))
-                for vendor, _ in VENDORS
-                for key, what in (
-                    ("standings_page", "page"),
-                    ("standings_api", "API"),
-                    ("standings_page_uncached", "page, nothing cached"),
-                    ("standings_api_uncached", "API, nothing cached"),
-                )
-            ],
+            f"Member profile: p50 at {runs.long} years ÷ at 1 year",
+            [(names[vendor], runs.growth(vendor, "profile_page")) for vendor, _ in VENDORS],
             1.2,
             True,
             TIMES,
         ),
+        Target("One 72-character tick, preview + confirm: p50", per_db("dump_ingest"), 15, True, "ms"),
         Target(
-            f"Summaries faster than the ledger path at {runs.long} years (ledger p50 ÷ summary p50)",
-            [(names[vendor], runs.ledger_ratio(vendor)) for vendor, _ in VENDORS],
-            50,
-            False,
-            TIMES,
+            "One 72-character tick, preview + confirm: SQL statements",
+            [(names[vendor], extra(vendor, "dump_ingest", "statements")) for vendor, _ in VENDORS],
+            12,
+            True,
+            "",
+        ),
+        Target("One bid, server time through the API: p50", per_db("bids_1"), 3, True, "ms"),
+        Target(
+            "One bid, SQL statements in the service",
+            [(names[vendor], extra(vendor, "bid_service", "statements")) for vendor, _ in VENDORS],
+            6,
+            True,
+            "",
+            also=tuple((f"{names[vendor]} service p50", runs.stat(vendor, "bid_service")) for vendor, _ in VENDORS),
+            also_unit="ms",
         ),
         Target(
-            "Bid p99 with 50 concurrent bidders",
-            [*per_db("bids_50", "p99"), (f"{server}, bid storm", storm_kind.get("p99"))],
-            50,
+            "50 bidders at once through gunicorn: accepted bids per second",
+            [(f"{server}, bid storm", storm.get("bids_per_second"))],
+            300,
+            False,
+            "bids/s",
+        ),
+        Target(
+            "50 bidders at once through gunicorn: p99",
+            [(f"{server}, bid storm", storm_kind.get("p99"))],
+            150,
             True,
             "ms",
         ),
         Target(
-            "Accepted bids per second with 50 bidders",
-            [
-                *[(names[vendor], bids_per_second(vendor)) for vendor, _ in VENDORS],
-                (f"{server}, bid storm", storm.get("bids_per_second")),
-            ],
-            200,
-            False,
-            "bids/s",
+            "50 bidders at once through the embedded default's web server on SQLite: p99",
+            [("runserver + SQLite, bid storm", embedded_storm.get("p99"))],
+            300,
+            True,
+            "ms",
         ),
-        Target("Raid dump ingest p50 (preview + confirm)", per_db("dump_ingest"), 50, True, "ms"),
-        Target("Attendance refresh p50", per_db("attendance_refresh"), 2000, True, "ms"),
         Target(
-            "Web worker memory (peak RSS)",
-            [("gunicorn worker under load", (load.get("worker_memory_mb") or {}).get("peak"))],
-            150,
+            "Close 20 auctions at once: SQL statements per auction",
+            [(names[vendor], extra(vendor, "close_20_auctions", "statements_per_auction")) for vendor, _ in VENDORS],
+            5,
+            True,
+            "",
+            also=tuple(
+                (f"{names[vendor]} queries as captured", extra(vendor, "close_20_auctions", "queries_per_auction"))
+                for vendor, _ in VENDORS
+            ),
+        ),
+        Target(
+            "Web worker peak memory under the load test",
+            [("gunicorn worker", (load.get("worker_memory_mb") or {}).get("peak"))],
+            100,
             True,
             "MB",
         ),
-        Target("Load test errors (5xx, connection errors)", [("load test", load.get("errors"))], 0, True, ""),
+        Target(
+            "Errors under load (5xx, connection errors)",
+            [("gunicorn raid night", load.get("errors")), ("runserver bid storm", embedded.get("errors"))],
+            0,
+            True,
+            "",
+        ),
+        Target(
+            "Ledger against the summaries after the load (reconcile differences)",
+            [
+                ("after the raid night", load.get("reconcile_differences")),
+                ("after the runserver storm", embedded.get("reconcile_differences")),
+            ],
+            0,
+            True,
+            "",
+        ),
+        Target("Attendance refresh p50", per_db("attendance_refresh"), 2000, True, "ms"),
     ]
 
 
@@ -305,7 +395,7 @@ def _dataset_rows(runs: Runs) -> list[str]:
 def _side_by_side(runs: Runs) -> list[str]:
     header = ["measurement"]
     for _, name in VENDORS:
-        header += [f"{name} p50 ms", "p95", "p99", "queries", "heap MB"]
+        header += [f"{name} p50 ms", "p95", "p99", "queries", "statements", "heap MB"]
     rows = []
     for key, what in MEASUREMENTS:
         row = [what]
@@ -316,6 +406,7 @@ def _side_by_side(runs: Runs) -> list[str]:
                 ms(figure.get("p95")),
                 ms(figure.get("p99")),
                 number(figure.get("queries")),
+                number(figure.get("statements")),
                 number(figure.get("heap_peak_mb")),
             ]
         rows.append(row)
@@ -348,7 +439,7 @@ def _history_growth(runs: Runs) -> list[str]:
     for _, name in VENDORS:
         header += [f"{name} 1 y p50 ms", f"{runs.long} y p50 ms", f"{runs.long} y ÷ 1 y"]
     rows = []
-    for key, what in MEASUREMENTS[:7]:
+    for key, what in MEASUREMENTS[:10]:  # the reads, measured at both lengths of history
         row = [what]
         for vendor, _ in VENDORS:
             growth = runs.growth(vendor, key)
@@ -505,6 +596,10 @@ def history_entry(runs: Runs, *, date: str, revision: str, info: dict[str, str])
         figure = runs.figure(vendor, "bids_50")
         return number(figure["bids_per_second"]) if figure else NONE
 
+    def over_floor(vendor: str, key: str, floor_key: str) -> float | None:
+        page, floor = runs.stat(vendor, key), runs.stat(vendor, floor_key)
+        return page / floor if page is not None and floor else None
+
     values = [
         date,
         revision,
@@ -520,6 +615,13 @@ def history_entry(runs: Runs, *, date: str, revision: str, info: dict[str, str])
         pair(lambda vendor: ms(runs.stat(vendor, "attendance_refresh"))),
         number(load.get("errors")),
         number((load.get("worker_memory_mb") or {}).get("peak")),
+        pair(lambda vendor: ratio(over_floor(vendor, "standings_page_uncached", "standings_floor_page"))),
+        pair(lambda vendor: ratio(over_floor(vendor, "standings_api_uncached", "standings_floor_api"))),
+        pair(lambda vendor: ms(runs.stat(vendor, "profile_page"))),
+        " / ".join(
+            ms(((run or {}).get("kinds") or {}).get("bid_storm", {}).get("p99")) for run in (load, runs.embedded)
+        ),
+        pair(lambda vendor: number((runs.figure(vendor, "close_20_auctions") or {}).get("statements_per_auction"))),
     ]
     return dict(zip(HISTORY_COLUMNS, values, strict=True))
 

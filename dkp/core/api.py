@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import logging
 import math
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.functional import Promise
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -179,6 +183,25 @@ ERROR_RESPONSES = {
 
 MAX_PAGE_SIZE = 200
 PAGE_SIZE = WholeNumber("page_size", 1, MAX_PAGE_SIZE, code="invalid_page_size")
+
+
+def _json_default(value: Any) -> Any:
+    """What orjson does not write itself, written as DRF's encoder writes it."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Promise):  # a lazy translation
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class FastJSONRenderer(JSONRenderer):
+    """JSON written by orjson: for the API's large read-only answers (the standings), the same JSON
+    as DRF's renderer (compact, UTF-8, Decimals as numbers) in a fraction of the time."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_json_default)
 
 
 class Pagination(PageNumberPagination):

@@ -129,6 +129,8 @@ class PointEntry(models.Model):
         verbose_name_plural = "point entries"
         indexes = [
             models.Index(fields=["user", "pool", "-occurred_at"], name="entry_user_history"),
+            # A member's ledger across pools, newest first (the profile's page of entries).
+            models.Index(fields=["user", "-occurred_at", "-id"], name="entry_user_recent"),
             models.Index(fields=["pool", "kind"], name="entry_pool_kind"),
             models.Index(fields=["tick", "user"], name="entry_tick_user"),
         ]

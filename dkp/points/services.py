@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
 from dkp.accounts.duties import require_another_officer
@@ -42,13 +43,20 @@ def require_whole_points(amount: object, *, what: str = "amount", allow_negative
     return rule.parse(amount)
 
 
-def locked_summary(*, user: User, pool: DkpPool) -> UserPointsSummary:
-    """The user's summary row in the pool, created if missing, locked until the transaction ends."""
-    summary = UserPointsSummary.objects.select_for_update().filter(user=user, pool=pool).first()
+def locked_summary(
+    *, user: User, pool: DkpPool, annotate: Mapping[str, BaseExpression] | None = None
+) -> UserPointsSummary:
+    """The user's summary row in the pool, created if missing, locked until the transaction ends.
+
+    ``annotate``: more values read in the same statement (a bid reads the points its bidder's
+    other bids hold, ``dkp.loot.selectors.held_points``).
+    """
+    rows = UserPointsSummary.objects.select_for_update().filter(user=user, pool=pool).annotate(**(annotate or {}))
+    summary = rows.first()
     if summary is not None:
         return summary
     UserPointsSummary.objects.bulk_create([UserPointsSummary(user=user, pool=pool)], ignore_conflicts=True)
-    return UserPointsSummary.objects.select_for_update().get(user=user, pool=pool)
+    return rows.get()
 
 
 def _apply_to_summary(summary: UserPointsSummary, *, bucket: str, amount: int, original_amount: int) -> None:
@@ -131,7 +139,13 @@ def has_live_tick_credit(*, user_id: int, tick_id: int) -> bool:
 
 
 def credit_attendance(
-    *, pool: DkpPool, amount: int, credits: Mapping[int, str], cause: Cause, actor: User | None
+    *,
+    pool: DkpPool,
+    amount: int,
+    credits: Mapping[int, str],
+    cause: Cause,
+    actor: User | None,
+    first_credits: bool = False,
 ) -> list[PointEntry]:
     """Credit ``amount`` to each user in ``credits`` (user id -> the character name to record), once
     per tick: a user who already holds a live credit for ``cause.tick_id`` is skipped.
@@ -147,20 +161,21 @@ def credit_attendance(
     if not credits:
         return []
     entry_time = _entry_time(cause)
-    UserPointsSummary.objects.bulk_create(
-        [UserPointsSummary(user_id=user_id, pool=pool) for user_id in credits], ignore_conflicts=True
-    )
-    list(
-        UserPointsSummary.objects.select_for_update()
-        .filter(pool=pool, user_id__in=credits)
-        .order_by("user_id")
-        .values_list("pk", flat=True)
-    )
-    already = set(
-        PointEntry.objects.filter(
-            tick_id=cause.tick_id, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True, user_id__in=credits
-        ).values_list("user_id", flat=True)
-    )
+    locked = UserPointsSummary.objects.select_for_update().filter(pool=pool, user_id__in=credits).order_by("user_id")
+    have = set(locked.values_list("user_id", flat=True))
+    if have != set(credits):  # someone's first points in this pool: their rows are made, then locked
+        UserPointsSummary.objects.bulk_create(
+            [UserPointsSummary(user_id=user_id, pool=pool) for user_id in credits if user_id not in have],
+            ignore_conflicts=True,
+        )
+        list(locked.values_list("pk", flat=True))
+    already: set[int] = set()
+    if not first_credits:
+        already = set(
+            PointEntry.objects.filter(
+                tick_id=cause.tick_id, kind=EntryKind.ATTENDANCE, reversed_by__isnull=True, user_id__in=credits
+            ).values_list("user_id", flat=True)
+        )
     entries = PointEntry.objects.bulk_create(
         PointEntry(
             user_id=user_id,

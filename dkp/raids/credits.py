@@ -6,6 +6,7 @@ approved or a character that earned attendance unclaimed has found its owner.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from dkp.points.models import DkpPool, EntryKind, PointEntry
@@ -35,21 +36,33 @@ def tick_cause(tick: RaidTick) -> Cause:
     return Cause(memo=memo, occurred_at=tick.occurred_at, tick_id=tick.pk)
 
 
-def credit_tick(*, tick: RaidTick, actor: User | None) -> list[PointEntry]:
+def credit_tick(
+    *, tick: RaidTick, actor: User | None, present: Sequence[RaidAttendance] | None = None
+) -> list[PointEntry]:
     """Credit everyone with a claimed character at the tick who has not been credited for it.
 
     A user with several characters there is credited once, under their alphabetically first one.
     A tick worth nothing (attendance only, brought in from another tool) credits nobody.
-    Joins the caller's transaction.
+    ``present``: the attendance rows of a tick written just now in this transaction, which nobody
+    has been credited for yet (``record_tick``); otherwise they are read. Joins the caller's transaction.
     """
     if tick.value == 0:
         return []
+    if present is None:
+        rows = RaidAttendance.objects.filter(tick=tick, user__isnull=False).order_by("character_name")
+        seen = list(rows.values_list("user_id", "character_name"))
+    else:
+        seen = sorted(((row.user_id, row.character_name) for row in present if row.user_id), key=lambda r: r[1])
     first_character: dict[int, str] = {}
-    present = RaidAttendance.objects.filter(tick=tick, user__isnull=False).order_by("character_name")
-    for user_id, character_name in present.values_list("user_id", "character_name"):
+    for user_id, character_name in seen:
         first_character.setdefault(user_id, character_name)
     return credit_attendance(
-        pool=tick.raid.event.pool, amount=tick.value, credits=first_character, cause=tick_cause(tick), actor=actor
+        pool=tick.raid.event.pool,
+        amount=tick.value,
+        credits=first_character,
+        cause=tick_cause(tick),
+        actor=actor,
+        first_credits=present is not None,
     )
 
 

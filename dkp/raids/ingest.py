@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -52,7 +52,7 @@ from dkp.eqlog.dumps import ProblemCode, is_character_name
 from dkp.eqlog.errors import EqLogError
 from dkp.eqlog.log_lines import parse_who
 from dkp.eqlog.raid_dump import MAX_RAID_SIZE, parse_raid_dump
-from dkp.raids.models import Raid, RaidTick
+from dkp.raids.models import Raid, RaidAttendance, RaidTick
 from dkp.raids.services import Attendee, other_day_warning, record_tick
 from dkp.raids.tasks import refresh_attendance_after_commit
 
@@ -177,30 +177,33 @@ def _taken(file_names: Sequence[str], digests: Sequence[str]) -> list[Problem]:
     """Files already on a tick, by digest or by name."""
     wanted = {*digests, combined_digest(digests)} if digests else set()
     refusals = []
-    by_digest = {
-        t.source_digest: t for t in RaidTick.objects.filter(source_digest__in=wanted).select_related("raid__event")
-    }
     names = {base_name(n).lower() for n in file_names}
-    by_name: dict[str, RaidTick] = {}
+    # One statement: ticks holding one of the digests, and ticks naming one of the files. A deleted
+    # tick keeps its row (the ledger points at it) but no attendance: its files may be taken again.
+    by_name_query = Q()
+    for name in names:
+        by_name_query |= Q(source_name__icontains=name)
+    wanted_query = Q(source_digest__in=wanted) if wanted else Q(pk__in=[])
     if names:
-        # A deleted tick keeps its row (the ledger points at it) but no attendance: its files may be taken again.
-        candidates = (
-            RaidTick.objects.exclude(source_name="")
-            .filter(attendance__isnull=False)
-            .distinct()
-            .select_related("raid__event")
-        )
-        query = Q()
-        for name in names:
-            query |= Q(source_name__icontains=name)
-        for tick in candidates.filter(query):
-            for taken in (n.strip().lower() for n in tick.source_name.split(",")):
+        wanted_query |= ~Q(source_name="") & by_name_query & Q(has_attendance=True)
+    found = (
+        RaidTick.objects.annotate(has_attendance=Exists(RaidAttendance.objects.filter(tick=OuterRef("pk"))))
+        .filter(wanted_query)
+        .select_related("raid__event")
+        .order_by("pk")
+    )
+    by_digest: dict[str, RaidTick] = {}
+    by_name: dict[str, RaidTick] = {}
+    for row in found:
+        if row.source_digest in wanted:
+            by_digest.setdefault(row.source_digest, row)
+        if row.has_attendance and row.source_name:
+            for taken in (n.strip().lower() for n in row.source_name.split(",")):
                 if taken in names:
-                    by_name.setdefault(taken, tick)
+                    by_name.setdefault(taken, row)
     for name, digest in zip(file_names, digests, strict=True):
-        taken_by = by_digest.get(digest) or by_name.get(base_name(name).lower())
-        if taken_by is not None:
-            tick = taken_by
+        tick = by_digest.get(digest) or by_name.get(base_name(name).lower())
+        if tick is not None:
             refusals.append(
                 Problem(
                     base_name(name),
@@ -740,8 +743,7 @@ def _save(
     """Read or unsign, check and record, all under one lock (see ``take_attendance`` for the parameters)."""
     # One save at a time: the check that a file is not yet taken and the write that takes it must not
     # interleave with another save of the same file (there is no unique index to catch it).
-    GuildSettings.load()
-    GuildSettings.objects.select_for_update().get(pk=1)
+    GuildSettings.objects.select_for_update().get_or_create(pk=1)
     preview: TickPreview | None = None
     if isinstance(source, Previewed):
         if not source.token:
@@ -776,6 +778,7 @@ def _save(
         description=description.strip(),
         source_name=to_save.source_name,
         source_digest=combined_digest(to_save.digests) if to_save.digests else "",
+        digest_checked=True,  # just above, under the lock
     )
     refresh_attendance_after_commit()
     return Taken(preview=preview, tick=tick)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -62,10 +63,46 @@ def attendance_by_month(*, user_id: int, pool_id: int | None = None) -> list[Mon
     return [MonthAttendance(month, attended.get(month, 0), held.get(month, 0)) for month in months]
 
 
-def ticks_attended(*, user_id: int) -> QuerySet[RaidAttendance]:
-    """The user's attendance rows, newest tick first, ready to list with the raid and event."""
-    return (
-        RaidAttendance.objects.filter(user_id=user_id)
-        .select_related("tick__raid__event__pool")
-        .order_by("-tick__occurred_at", "character_name")
-    )
+class TicksAttended:
+    """The user's attendance rows newest tick first, as a sequence ``Paginator`` pages through.
+
+    Sorting every row of a long-standing member by its tick's time took most of a profile's time
+    (7,000 rows joined and sorted for a page of 25). A page is read instead by walking the ticks
+    newest first on their time index and probing the member's (user, tick) index, which stops after
+    the page; then those rows are read with their raid, event and pool. On SQLite the walk is
+    asked for with CROSS JOIN, the way SQLite lets a query fix its join order; PostgreSQL's planner
+    finds it from the LIMIT.
+    """
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self._version: dict[str, int | None] | None = None
+
+    def version(self) -> dict[str, int | None]:
+        """How many attendance rows the user has, and the newest: read once, the count and a cache's version."""
+        if self._version is None:
+            self._version = RaidAttendance.objects.filter(user_id=self.user_id).aggregate(
+                rows=Count("id"), last=Max("id")
+            )
+        return self._version
+
+    def count(self) -> int:
+        return int(self.version()["rows"] or 0)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[RaidAttendance]:
+        start = window.start or 0
+        size = (window.stop - start) if window.stop is not None else self.count()
+        attendance, tick = RaidAttendance._meta.db_table, RaidTick._meta.db_table
+        join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+        sql = (
+            f"SELECT a.id FROM {tick} t {join} {attendance} a ON a.tick_id = t.id "  # noqa: S608 - table names only
+            "WHERE a.user_id = %s ORDER BY t.occurred_at DESC, a.character_name, a.id LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.user_id, size, start])
+            ids = [row[0] for row in cursor.fetchall()]
+        rows = RaidAttendance.objects.filter(pk__in=ids).select_related("tick__raid__event__pool").in_bulk()
+        return [rows[pk] for pk in ids]

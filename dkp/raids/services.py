@@ -95,7 +95,7 @@ def _characters_for(attendees: list[Attendee]) -> dict[str, Character]:
     return found
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside another service's transaction, it is part of that one
 def record_tick(
     *,
     raid: Raid,
@@ -106,8 +106,13 @@ def record_tick(
     description: str = "",
     source_name: str = "",
     source_digest: str = "",
+    digest_checked: bool = False,
 ) -> RaidTick:
-    """Save a tick with its attendance and credit every owner present, in one transaction."""
+    """Save a tick with its attendance and credit every owner present, in one transaction.
+
+    ``digest_checked``: the caller has made sure, in this transaction and under its lock, that no
+    tick holds ``source_digest`` yet (the dump ingest does), so it is not looked up again.
+    """
     if actor is not None:
         require(actor, Capability.MANAGE_GUILD)
     attendees = list(attendees)
@@ -122,7 +127,7 @@ def record_tick(
             raise InvalidInput(f"{attendee.name} is listed twice.", code="duplicate_character")
         seen.add(attendee.name.lower())
     value = TICK_VALUE.parse(raid.event.default_tick_value if value is None else value)
-    if source_digest and RaidTick.objects.filter(source_digest=source_digest).exists():
+    if source_digest and not digest_checked and RaidTick.objects.filter(source_digest=source_digest).exists():
         raise Conflict(f"This raid dump ({source_name or 'file'}) was already taken for a tick.", code="duplicate_dump")
     tick = RaidTick.objects.create(
         raid=raid,
@@ -134,18 +139,19 @@ def record_tick(
         created_by=actor,
     )
     characters = _characters_for(attendees)
-    RaidAttendance.objects.bulk_create(
+    rows = [
         RaidAttendance(
             tick=tick,
             character=characters[a.name.lower()],
-            user=characters[a.name.lower()].owner,
+            user_id=characters[a.name.lower()].owner_id,
             character_name=characters[a.name.lower()].name,
             character_class=a.eq_class,
             character_level=a.level,
         )
         for a in attendees
-    )
-    credit_tick(tick=tick, actor=actor)
+    ]
+    RaidAttendance.objects.bulk_create(rows)
+    credit_tick(tick=tick, actor=actor, present=rows)
     return tick
 
 

@@ -6,7 +6,7 @@ model rather than in any one of them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
@@ -15,6 +15,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,18 +23,20 @@ from rest_framework.views import APIView
 from dkp.accounts import keys
 from dkp.accounts.models import User
 from dkp.characters.models import Character, EqClass
-from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, WholeNumberLookup, acting_user
+from dkp.core.api import API_PERMISSIONS, ERROR_RESPONSES, FastJSONRenderer, WholeNumberLookup, acting_user
 from dkp.core.errors import Forbidden
 from dkp.core.fields import GuildFilterSet
 from dkp.core.roles import Capability, RoleGroup, can
 from dkp.points import api as points_api
-from dkp.points.models import PointEntry, UserPointsSummary
+from dkp.points.models import DkpPool, PointEntry, UserPointsSummary
 from dkp.points.selectors import user_ledger
 from dkp.standings.selectors import (
     STANDINGS_CACHE_SECONDS,
     STANDINGS_ORDERINGS,
+    StandingRow,
+    standing_rows,
     standings_cache_key,
-    standings_table,
+    standings_count,
 )
 
 
@@ -225,6 +228,49 @@ class StandingSerializer(serializers.ModelSerializer[UserPointsSummary]):
         read_only_fields = fields
 
 
+def _standing_json(row: StandingRow) -> dict[str, object]:
+    """One row of the API's standings, the fields and order of ``StandingSerializer``."""
+    return {
+        "user": row.user_id,
+        "username": row.username,
+        "name": row.name,
+        "role_group": row.role_group,
+        "main_character": row.main_character,
+        "eq_class": row.eq_class,
+        "balance": row.balance,
+        "earned": row.earned,
+        "spent": row.spent,
+        "adjusted": row.adjusted,
+        "decayed": row.decayed,
+        "lifetime_earned": row.lifetime_earned,
+        "attendance_30": row.attendance_30,
+        "attendance_60": row.attendance_60,
+        "attendance_90": row.attendance_90,
+        "attendance_lifetime": row.attendance_lifetime,
+    }
+
+
+class _StandingPages:
+    """The standings as the paginator sees a sequence: a count, and a slice read as ``StandingRow``."""
+
+    def __init__(self, *, pool: DkpPool, eq_class: str, role_group: str, order: str) -> None:
+        self.pool, self.eq_class, self.role_group, self.order = pool, eq_class, role_group, order
+
+    def count(self) -> int:
+        return standings_count(pool=self.pool, eq_class=self.eq_class, role_group=self.role_group)
+
+    def __getitem__(self, window: slice) -> list[StandingRow]:
+        start = window.start or 0
+        return standing_rows(
+            pool=self.pool,
+            eq_class=self.eq_class,
+            role_group=self.role_group,
+            order=self.order,
+            offset=start,
+            limit=window.stop - start,
+        )
+
+
 class PoolViewSet(points_api.PoolViewSet):
     """DKP pools with their standings: the pools of ``dkp.points.api`` and the read model's ``standings``."""
 
@@ -238,7 +284,7 @@ class PoolViewSet(points_api.PoolViewSet):
         ],
         responses={200: StandingSerializer(many=True), **ERROR_RESPONSES},
     )
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[], renderer_classes=[FastJSONRenderer, BrowsableAPIRenderer])
     def standings(self, request: Request, pk: str) -> Response:
         """The pool's standings with attendance, filtered by class and role group."""
         params = request.query_params
@@ -250,13 +296,13 @@ class PoolViewSet(points_api.PoolViewSet):
         cached = cache.get(key)
         if cached is not None:
             return Response(cached)
-        rows = standings_table(
+        pages = _StandingPages(
             pool=pool,
             eq_class=params.get("class", ""),
             role_group=params.get("role", ""),
             order=order if order in STANDINGS_ORDERINGS else "balance",
         )
-        page = self.paginate_queryset(rows)
-        response = self.get_paginated_response(StandingSerializer(page, many=True).data)
+        page = self.paginate_queryset(pages)  # type: ignore[arg-type]  # a sequence the paginator slices
+        response = self.get_paginated_response([_standing_json(row) for row in cast(list[StandingRow], page or [])])
         cache.set(key, response.data, STANDINGS_CACHE_SECONDS)
         return response

@@ -23,14 +23,16 @@ from dkp.core.http import HtmxHttpRequest, form_post
 from dkp.core.roles import Capability, RoleGroup, can, require
 from dkp.loot.models import LootDistribution
 from dkp.points.models import DkpPool, EntryKind, UserPointsSummary
-from dkp.points.selectors import balances_over_time, user_ledger
+from dkp.points.selectors import user_ledger
 from dkp.raids.missed import missed_ticks_of
 from dkp.raids.models import RaidTick
 from dkp.raids.selectors import raids_with_tick_counts
-from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month, ticks_attended
-from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, standings_cache_key, standings_table
+from dkp.raids.selectors_profile import MonthAttendance, TicksAttended
+from dkp.standings.charts import member_chart_series
+from dkp.standings.selectors import STANDINGS_CACHE_SECONDS, standing_rows, standings_cache_key
 from dkp.web.demo import DEMO_PERSONAS
 from dkp.web.exports import standings_view_from
+from dkp.web.standings_rows import standings_rows_html
 from dkp.web.welcome import welcome
 
 
@@ -63,15 +65,15 @@ def _standings_html(table: dict[str, Any]) -> str:
     """
     pool = table["pool"]
     if pool is None:
-        return render_to_string("web/_standings_table.html", {**table, "rows": UserPointsSummary.objects.none()})
+        return render_to_string("web/_standings_table.html", {**table, "rows_html": standings_rows_html([])})
     variant = f"page:{table['eq_class']}:{table['role_group']}:{table['order']}"
     key = standings_cache_key(pool=pool, variant=variant)
     html = cache.get(key)
     if html is None:
-        rows = standings_table(
+        rows = standing_rows(
             pool=pool, eq_class=table["eq_class"], role_group=table["role_group"], order=table["order"]
         )
-        html = render_to_string("web/_standings_table.html", {**table, "rows": rows})
+        html = render_to_string("web/_standings_table.html", {**table, "rows_html": standings_rows_html(rows)})
         cache.set(key, html, STANDINGS_CACHE_SECONDS)
     return str(html)
 
@@ -112,18 +114,22 @@ def _member_context(request: HttpRequest, person: User) -> dict[str, object]:
     is_self = request.user == person
     summaries = list(UserPointsSummary.objects.filter(user=person).select_related("pool").order_by("pool__name"))
     pool_names = {summary.pool_id: summary.pool.name for summary in summaries}
+    attended = TicksAttended(person.pk)
+    balances, months = member_chart_series(user_id=person.pk, summaries=summaries, attended=attended.version())
+    pages: Paginator = Paginator(attended, 25)  # type: ignore[arg-type]  # it counts and slices
+    ticks = pages.get_page(request.GET.get("ticks_page"))
     return {
         "person": person,
         "characters": person.characters.order_by("tag", "name"),
         "summaries": summaries,
         "attendance": person.attendance_summaries.select_related("pool").order_by("pool__name"),
         "loot": Paginator(loot, 20).get_page(request.GET.get("loot_page")),
-        "ticks": Paginator(ticks_attended(user_id=person.pk), 25).get_page(request.GET.get("ticks_page")),
+        "ticks": ticks,
         "entries": entries,
         "kind": kind,
         "kinds": EntryKind.choices,
-        "balance_chart": _balance_chart(balances_over_time(user_id=person.pk), pool_names),
-        "attendance_chart": _attendance_chart(attendance_by_month(user_id=person.pk)),
+        "balance_chart": _balance_chart(balances, pool_names),
+        "attendance_chart": _attendance_chart(months),
         "is_self": is_self,
         "missed_requests": missed_ticks_of(user_id=person.pk)[:20] if is_self else [],
         "may_request_missed": is_self and can(person, Capability.BID),

@@ -16,7 +16,7 @@ from dkp.core.numbers import record_id
 from dkp.core.roles import Capability, require
 from dkp.loot import resolver
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, Channel, ItemBid
-from dkp.loot.selectors import held_by_other_bids
+from dkp.loot.selectors import held_points
 from dkp.loot.services.auctions import locked_auction, not_open
 from dkp.loot.services.closing import close_if_due
 from dkp.loot.services.parsing import parse_amount
@@ -79,6 +79,8 @@ def _place(
 ) -> ItemBid:
     require(user, Capability.BID)
     auction = locked_auction(auction_id)
+    if auction.status == AuctionStatus.OPEN and auction.closes_at <= timezone.now():
+        raise _Due(auction)
     if auction.status != AuctionStatus.OPEN:
         raise not_open(auction)
     value = parse_amount(amount)
@@ -96,8 +98,9 @@ def _place(
     if cap is not None and value > cap:
         article = "An" if tag == CharacterTag.ALT else "A"
         raise InvalidInput(f"{article} {tag} bid can be at most {cap} on this auction.", code="over_tag_cap")
-    summary = locked_summary(user=user, pool=auction.pool)
-    held = held_by_other_bids(user_id=user.pk, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
+    held_now = held_points(user_id=user.pk, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
+    summary = locked_summary(user=user, pool=auction.pool, annotate={"held": held_now})
+    held = int(summary.held)  # type: ignore[attr-defined]  # annotated just above
     available = summary.balance - held
     if value > available:
         on_others = f" ({held} held by your bids on other open auctions)" if held else ""
@@ -162,6 +165,14 @@ def _record_refusal(*, auction: Auction, user: User, amount: object, door: _Door
     )
 
 
+class _Due(Exception):
+    """The auction's time has passed: roll the bid's transaction back and close it first."""
+
+    def __init__(self, auction: Auction) -> None:
+        super().__init__(auction.pk)
+        self.auction = auction
+
+
 def _auction_or_404(auction_id: object) -> Auction:
     try:
         key = record_id("The auction").parse(auction_id)
@@ -208,20 +219,36 @@ def place_bid(
 def _judged(
     *, auction_id: object, user: User, amount: object, door: _Door, tag: str | None, character_name: str | None
 ) -> ItemBid:
-    """The bid placed in its own transaction, or refused with a rejected Bid History row written after it."""
-    auction = close_if_due(_auction_or_404(auction_id))
+    """The bid placed in its own transaction, or refused with a rejected Bid History row written after it.
+
+    The auction is read once, locked, inside the bid's transaction; one past its time is closed
+    first (in its own transaction) and the bid refused as too late.
+    """
     try:
-        return retry_if_deadlocked(
-            lambda: transaction.atomic(_place)(
-                auction_id=auction.pk,
-                user=user,
-                amount=amount,
-                door=door,
-                tag=tag,
-                character_name=character_name,
+        key = record_id("The auction").parse(auction_id)
+    except InvalidInput:
+        raise NotFound(f"There is no auction {str(auction_id)[:20]!r}.", code="auction_not_found") from None
+    auction: Auction | None = None
+    try:
+        try:
+            return retry_if_deadlocked(
+                lambda: transaction.atomic(_place)(
+                    auction_id=key,
+                    user=user,
+                    amount=amount,
+                    door=door,
+                    tag=tag,
+                    character_name=character_name,
+                )
             )
-        )
+        except _Due as due:
+            auction = close_if_due(due.auction)
+            raise not_open(auction) from None
+    except NotFound:
+        raise
     except GuildError as error:
+        if auction is None:
+            auction = _auction_or_404(key)
         with transaction.atomic():
             _record_refusal(auction=auction, user=user, amount=amount, door=door, error=error)
         raise

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Case, OuterRef, Value, When
 from django.utils import timezone
 
 from dkp.core.db import retry_if_deadlocked
@@ -16,7 +17,7 @@ from dkp.core.errors import Conflict, InvalidInput, NotFound
 from dkp.core.roles import Capability, require
 from dkp.loot import resolver
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
-from dkp.loot.selectors import held_by_other_bids
+from dkp.loot.selectors import held_points
 from dkp.loot.services.auctions import locked_auction, not_open
 from dkp.loot.services.awards import award_loot_in_transaction, copies_free, reverse_distribution_in_transaction
 from dkp.points.models import UserPointsSummary
@@ -48,18 +49,32 @@ class _Contest:
     notes: list[str]
 
 
+def _locked_summaries(auction: Auction, candidates: list[ItemBid]) -> dict[int, UserPointsSummary]:
+    """The bidders' summaries in the pool, locked in user order in one statement, each with ``held``:
+    the points the bidder's live bids hold on the pool's other open auctions."""
+    users = sorted({bid.user_id for bid in candidates})
+    held = held_points(user_id=OuterRef("user_id"), pool_id=auction.pool_id, excluding_auction_id=auction.pk)
+    rows = (
+        UserPointsSummary.objects.select_for_update()
+        .filter(pool_id=auction.pool_id, user_id__in=users)
+        .annotate(held=held)
+        .order_by("user_id")
+    )
+    summaries: dict[int, UserPointsSummary] = {summary.user_id: summary for summary in rows}
+    for bid in candidates:  # a bidder without a summary row yet has one made, with nothing held
+        if bid.user_id not in summaries:
+            summaries[bid.user_id] = locked_summary(user=bid.user, pool=auction.pool, annotate={"held": held})
+    return summaries
+
+
 def _contest(auction: Auction, candidates: list[ItemBid], *, quantity: int) -> _Contest:
     """Lock the bidders' summaries, count each bid as at most what they can still pay, resolve."""
-    summaries = {
-        user_id: locked_summary(user=bid.user, pool=auction.pool)
-        for user_id, bid in sorted({bid.user_id: bid for bid in candidates}.items())
-    }
+    summaries = _locked_summaries(auction, candidates)
     attendance = _attendance_30({bid.user_id for bid in candidates}, auction.pool_id)
     rules = resolver.Rules.from_json(auction.rules)
     inputs, notes = [], []
     for bid in candidates:
-        held = held_by_other_bids(user_id=bid.user_id, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
-        can_pay = summaries[bid.user_id].balance - held
+        can_pay = summaries[bid.user_id].balance - summaries[bid.user_id].held  # type: ignore[attr-defined]
         amount = bid.amount
         if can_pay < amount:
             if can_pay < max(rules.minimum_bid, 1):
@@ -85,7 +100,11 @@ def _contest(auction: Auction, candidates: list[ItemBid], *, quantity: int) -> _
     return _Contest(resolution, {bid.pk: bid for bid in candidates}, summaries, notes)
 
 
-def _award(auction: Auction, contest: _Contest, awards: Sequence[resolver.Award], actor: User | None) -> list[dict]:
+def _award(
+    auction: Auction, contest: _Contest, awards: Sequence[resolver.Award], actor: User | None, *, mark_won: bool = True
+) -> list[dict]:
+    """Award and charge each winner. ``mark_won=False``: the caller marks the winning bids itself (a
+    close does, with the losing ones, in one statement)."""
     now = timezone.now()
     lines = []
     for award in awards:
@@ -102,7 +121,8 @@ def _award(auction: Auction, contest: _Contest, awards: Sequence[resolver.Award]
             awarded_at=now,
         )
         bid.status = BidStatus.WON
-        bid.save(update_fields=["status", "updated_at"])
+        if mark_won:
+            bid.save(update_fields=["status", "updated_at"])
         lines.append(
             {"distribution_id": distribution.pk, "bid_id": bid.pk, "name": bid.character_name, "price": award.price}
         )
@@ -127,7 +147,8 @@ def close_auction(*, auction_id: int, actor: User | None, early: bool = False) -
 @transaction.atomic
 def _close(*, auction_id: int, actor: User | None, early: bool) -> Auction:
     """One closing attempt, in one transaction: the auction row first, then the bidders' summaries."""
-    auction = locked_auction(auction_id)
+    locked = Auction.objects.select_for_update(of=("self",)).select_related("item", "pool", "raid")
+    auction = locked.filter(pk=auction_id).first() or locked_auction(auction_id)  # that one says there is none
     now = timezone.now()
     if auction.status != AuctionStatus.OPEN:
         if early:
@@ -135,12 +156,14 @@ def _close(*, auction_id: int, actor: User | None, early: bool) -> Auction:
         return auction
     if not early and auction.closes_at > now:
         return auction
-    auction = Auction.objects.select_related("item", "pool", "raid").get(pk=auction.pk)
     live = list(auction.bids.filter(status=BidStatus.LIVE).select_related("user").order_by("pk"))
     contest = _contest(auction, live, quantity=auction.quantity)
-    winners = _award(auction, contest, contest.resolution.awards, actor)
-    won = {line["bid_id"] for line in winners}
-    auction.bids.filter(status=BidStatus.LIVE).exclude(pk__in=won).update(status=BidStatus.LOST, updated_at=now)
+    winners = _award(auction, contest, contest.resolution.awards, actor, mark_won=False)
+    won = [line["bid_id"] for line in winners]
+    # Winners won and every other live bid lost, in one statement.
+    auction.bids.filter(status=BidStatus.LIVE).update(
+        status=Case(When(pk__in=won, then=Value(BidStatus.WON)), default=Value(BidStatus.LOST)), updated_at=now
+    )
     auction.status = AuctionStatus.AWARDED if winners else AuctionStatus.ROTTED
     auction.closed_at = now if early else min(now, max(auction.closes_at, auction.opened_at))
     if early:

@@ -8,12 +8,15 @@ import re
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
+from dkp.core.time import guild_zone
 from dkp.loot.services import award_loot, item_named
 from dkp.points.models import DkpPool
 from dkp.points.selectors import balance_over_time
 from dkp.points.services import adjust_points
+from dkp.raids.models import RaidAttendance
 from dkp.raids.selectors_profile import MonthAttendance, attendance_by_month
 from dkp.raids.services import Attendee, record_tick
 from dkp.testing.personas import TICK_VALUE, Guild, GuildSnapshot, make_character, restore_guild
@@ -180,12 +183,66 @@ def test_profile_query_count_does_not_grow_with_history(client, guild, django_as
     add_history(1, 0)
     client.force_login(gwen)
     client.get(reverse("web:member", args=["gwen"]))  # warm the session and the guild settings cache
-    with django_assert_max_num_queries(20) as small:
+    cache.clear()  # both counts cold: the charts computed, as after a change
+    with django_assert_max_num_queries(22) as small:
         client.get(reverse("web:member", args=["gwen"]))
 
     add_history(60, 1)  # a weekly raid for over a year, with loot and adjustments
+    cache.clear()
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(reverse("web:member", args=["gwen"]))
     assert page.status_code == 200
     assert len(_chart(page, "attendance-chart-data")["labels"]) >= 12
     assert len(_chart(page, "balance-chart-data")["datasets"]) == 2
+
+
+def _gwen_page(client, guild):
+    client.force_login(guild.good_member)
+    return client.get(reverse("web:member", args=["gwen"]))
+
+
+def test_the_cached_charts_change_with_the_next_ledger_write_and_the_next_tick(client, guild):
+    """The charts are cached by what they are made of: a ledger entry or a tick shows on the next view."""
+    first = _gwen_page(client, guild)
+    balances = _chart(first, "balance-chart-data")
+    assert _chart(_gwen_page(client, guild), "balance-chart-data") == balances  # the cached series, the same
+
+    adjust_points(user=guild.good_member, pool=guild.pool, amount=7, reason="spot check", actor=guild.officer)
+    after_write = _chart(_gwen_page(client, guild), "balance-chart-data")
+    main_before = next(d for d in balances["datasets"] if d["label"] == guild.pool.name)["data"][-1]
+    main_after = next(d for d in after_write["datasets"] if d["label"] == guild.pool.name)["data"][-1]
+    assert main_after == main_before + 7
+
+    held_before = sum(_chart(_gwen_page(client, guild), "attendance-chart-data")["held"])
+    record_tick(
+        raid=guild.raid,
+        occurred_at=guild.ticks[-1].occurred_at + dt.timedelta(minutes=30),
+        attendees=[Attendee("Pipperel", "Rogue", 60)],  # Pip's tick, not Gwen's: her "held" grows
+        actor=None,
+    )
+    assert sum(_chart(_gwen_page(client, guild), "attendance-chart-data")["held"]) == held_before + 1
+
+
+def test_ticks_attended_are_listed_newest_tick_first_across_pages(client, guild):
+    """The page walks the ticks by time, not by id: a tick recorded later for an earlier time sorts by its time."""
+    gwen = guild.good_member
+    earliest = min(tick.occurred_at for tick in guild.ticks)
+    for days in range(1, 51):  # recorded after the raid's ticks, held before them
+        record_tick(
+            raid=guild.raid,
+            occurred_at=earliest - dt.timedelta(days=days),
+            attendees=[Attendee("Gwendolyn", "Warrior", 65)],
+            actor=None,
+        )
+    client.force_login(gwen)
+    shown = []
+    for page in (1, 2):
+        body = client.get(reverse("web:member", args=["gwen"]), {"ticks_page": page}).content.decode()
+        section = body.split('id="ticks"')[1].split("</table>")[0]
+        shown += re.findall(r"<tr><td>(\d{4}-\d\d-\d\d \d\d:\d\d)</td>", section)
+    expected = sorted(
+        (row.tick.occurred_at for row in RaidAttendance.objects.filter(user=gwen).select_related("tick")),
+        reverse=True,
+    )
+    assert len(shown) == min(len(expected), 50) == 50
+    assert shown == [at.astimezone(guild_zone()).strftime("%Y-%m-%d %H:%M") for at in expected[:50]]

@@ -506,7 +506,9 @@ class ListCase:
 PAGES = [
     ListCase(standings, "web:home", 10),
     ListCase(standings_csv, "web:standings_csv", 5),
-    ListCase(member_page, "web:member", 15),
+    # 17 cold: the charts' cache key (one aggregate over the ticks) and the ticks' page read as ids,
+    # then rows (dkp.raids.selectors_profile.TicksAttended); 14 once the charts are cached.
+    ListCase(member_page, "web:member", 17),
     ListCase(member_ledger_csv, "web:member_ledger_csv", 5),
     ListCase(raids_csv, "web:raids_csv", 4),
     ListCase(loot_csv, "web:loot_csv", 4),

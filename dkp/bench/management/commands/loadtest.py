@@ -1,7 +1,8 @@
 """Play a raid night against a real gunicorn server on this database (dkp/bench/loadtest.py).
 
 It writes to the database (sessions, API keys, auctions, bids, loot), so point it at a scratch
-guild made by ``generate_guild``. ``make bench`` runs it on PostgreSQL after the measurements.
+guild made by ``generate_guild``. ``make bench`` runs it on PostgreSQL after the measurements, and
+with ``--embedded`` on SQLite: the bid storm alone against ``manage.py runserver``, the embedded default.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
+            "--embedded",
+            action="store_true",
+            help="Only the bid storm, against manage.py runserver on this SQLite database (the embedded default).",
+        )
+        parser.add_argument(
             "--server-log", default=str(settings.VAR_DIR / "bench" / "gunicorn.log"), help="gunicorn's output."
         )
 
@@ -46,6 +52,9 @@ class Command(BaseCommand):
         logging.getLogger("kombu").setLevel(logging.ERROR)
         log_path = Path(options["server_log"])
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        if options["embedded"]:
+            self._embedded(options, log_path)
+            return
         self.stdout.write(f"loadtest: {options['seconds']:.0f} s raid night on {database}")
         try:
             result = loadtest.run_load_test(
@@ -79,3 +88,21 @@ class Command(BaseCommand):
         )
         if result["errors"] or result["reconcile_differences"]:
             raise CommandError("The load test had errors or left the ledger out of balance (see above).")
+
+    def _embedded(self, options: dict[str, Any], log_path: Path) -> None:
+        self.stdout.write(f"loadtest: {options['storm_bidders']} bidders at once on the embedded default")
+        try:
+            result = loadtest.run_embedded_storm(
+                bidders=options["storm_bidders"], seed=options["seed"], log_path=log_path, progress=self.stdout.write
+            )
+        except BenchError as failure:
+            raise CommandError(str(failure)) from None
+        write_json(result, options["out"])
+        storm, figures = result["bid_storm"], result["kinds"].get("bid_storm", {})
+        self.stdout.write(
+            f"  bid storm: {storm['bidders']} bidders, {storm['accepted']} accepted, {storm['refused']} refused, "
+            f"{storm['bids_per_second']} bids/s, p50 {figures.get('p50')} ms, p99 {figures.get('p99')} ms, "
+            f"{result['errors']} errors, reconcile differences {result['reconcile_differences']}"
+        )
+        if result["errors"] or result["reconcile_differences"]:
+            raise CommandError("The storm had errors or left the ledger out of balance (see above).")
