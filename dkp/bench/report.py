@@ -213,7 +213,8 @@ class Target:
         shown = "; ".join(f"{what} {self._show(value) if value is not None else NONE}" for what, value in self.figures)
         if self.also:
             also = "; ".join(
-                f"{what} {self._show(value, self.also_unit) if value is not None else NONE}" for what, value in self.also
+                f"{what} {self._show(value, self.also_unit) if value is not None else NONE}"
+                for what, value in self.also
             )
             shown += f" (not judged: {also})"
         limit = ("≤ " if self.at_most else "≥ ") + self._show(self.limit)
