@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from dkp.core.errors import InvalidInput, NotFound
@@ -39,26 +38,20 @@ def bid_history(*, auction: Auction, viewer: User) -> QuerySet[BidHistory]:
     return rows if can(viewer, Capability.MANAGE_GUILD) else rows.filter(user=viewer)
 
 
-def _holding_bids(*, user_id: int | OuterRef, pool_id: int, excluding_auction_id: int | None) -> QuerySet[ItemBid]:
+def held_by_other_bids(*, user_id: int, pool_id: int, excluding_auction_id: int | None) -> int:
+    """Points the user's live bids hold on open auctions in the pool, other than the one named."""
+    held = held_by_users(user_ids=[user_id], pool_id=pool_id, excluding_auction_id=excluding_auction_id)
+    return int(held.get(user_id) or 0)
+
+
+def held_by_users(*, user_ids: list[int], pool_id: int, excluding_auction_id: int | None) -> dict[int, int]:
+    """``held_by_other_bids`` of several users in one statement, by user id (0 when nothing is held)."""
     bids = ItemBid.objects.filter(
-        user_id=user_id, status=BidStatus.LIVE, auction__pool_id=pool_id, auction__status=AuctionStatus.OPEN
+        user_id__in=user_ids, status=BidStatus.LIVE, auction__pool_id=pool_id, auction__status=AuctionStatus.OPEN
     )
     if excluding_auction_id is not None:
         bids = bids.exclude(auction_id=excluding_auction_id)
-    return bids
-
-
-def held_by_other_bids(*, user_id: int, pool_id: int, excluding_auction_id: int | None) -> int:
-    """Points the user's live bids hold on open auctions in the pool, other than the one named."""
-    bids = _holding_bids(user_id=user_id, pool_id=pool_id, excluding_auction_id=excluding_auction_id)
-    return int(bids.aggregate(total=Sum("amount"))["total"] or 0)
-
-
-def held_points(*, user_id: int | OuterRef, pool_id: int, excluding_auction_id: int | None) -> Coalesce:
-    """``held_by_other_bids`` as an expression, to read in the same statement as another row."""
-    bids = _holding_bids(user_id=user_id, pool_id=pool_id, excluding_auction_id=excluding_auction_id)
-    total = bids.order_by().values("user_id").annotate(total=Sum("amount")).values("total")
-    return Coalesce(Subquery(total), Value(0), output_field=IntegerField())
+    return dict(bids.order_by().values("user_id").annotate(total=Sum("amount")).values_list("user_id", "total"))
 
 
 def available_balance(*, user_id: int, pool_id: int, excluding_auction_id: int | None = None) -> int:

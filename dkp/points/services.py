@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
-from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
 from dkp.accounts.duties import require_another_officer
@@ -43,15 +42,9 @@ def require_whole_points(amount: object, *, what: str = "amount", allow_negative
     return rule.parse(amount)
 
 
-def locked_summary(
-    *, user: User, pool: DkpPool, annotate: Mapping[str, BaseExpression] | None = None
-) -> UserPointsSummary:
-    """The user's summary row in the pool, created if missing, locked until the transaction ends.
-
-    ``annotate``: more values read in the same statement (a bid reads the points its bidder's
-    other bids hold, ``dkp.loot.selectors.held_points``).
-    """
-    rows = UserPointsSummary.objects.select_for_update().filter(user=user, pool=pool).annotate(**(annotate or {}))
+def locked_summary(*, user: User, pool: DkpPool) -> UserPointsSummary:
+    """The user's summary row in the pool, created if missing, locked until the transaction ends."""
+    rows = UserPointsSummary.objects.select_for_update().filter(user=user, pool=pool)
     summary = rows.first()
     if summary is not None:
         return summary

@@ -145,4 +145,4 @@ def test_a_target_says_whether_it_is_met_and_by_how_much():
     assert slow.verdict() == f"**not met**: worst 12.5 ms, 1.2{report.TIMES} over"
     assert fast.verdict() == f"met: worst 4.00 ms, 2.5{report.TIMES} under"
     assert near.verdict() == f"**not met**: worst 10.3 ms, 1.03{report.TIMES} over"
-    assert enough.verdict() == f"met: worst 450.0 bids/s, 2.2{report.TIMES} the target"
+    assert enough.verdict() == f"met: worst 450 bids/s, 2.2{report.TIMES} the target"

@@ -16,7 +16,7 @@ from dkp.core.numbers import record_id
 from dkp.core.roles import Capability, require
 from dkp.loot import resolver
 from dkp.loot.models import Auction, AuctionStatus, BidAction, BidHistory, BidStatus, Channel, ItemBid
-from dkp.loot.selectors import held_points
+from dkp.loot.selectors import held_by_other_bids
 from dkp.loot.services.auctions import locked_auction, not_open
 from dkp.loot.services.closing import close_if_due
 from dkp.loot.services.parsing import parse_amount
@@ -98,9 +98,10 @@ def _place(
     if cap is not None and value > cap:
         article = "An" if tag == CharacterTag.ALT else "A"
         raise InvalidInput(f"{article} {tag} bid can be at most {cap} on this auction.", code="over_tag_cap")
-    held_now = held_points(user_id=user.pk, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
-    summary = locked_summary(user=user, pool=auction.pool, annotate={"held": held_now})
-    held = int(summary.held)  # type: ignore[attr-defined]  # annotated just above
+    summary = locked_summary(user=user, pool=auction.pool)
+    # A statement of its own, after the lock: on PostgreSQL a subquery inside the locking SELECT
+    # would see the bids as they were when that statement began, before a bid it waited for.
+    held = held_by_other_bids(user_id=user.pk, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
     available = summary.balance - held
     if value > available:
         on_others = f" ({held} held by your bids on other open auctions)" if held else ""

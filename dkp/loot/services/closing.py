@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Case, OuterRef, Value, When
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from dkp.core.db import retry_if_deadlocked
@@ -17,7 +17,7 @@ from dkp.core.errors import Conflict, InvalidInput, NotFound
 from dkp.core.roles import Capability, require
 from dkp.loot import resolver
 from dkp.loot.models import Auction, AuctionStatus, BidStatus, ItemBid, LootDistribution
-from dkp.loot.selectors import held_points
+from dkp.loot.selectors import held_by_users
 from dkp.loot.services.auctions import locked_auction, not_open
 from dkp.loot.services.awards import award_loot_in_transaction, copies_free, reverse_distribution_in_transaction
 from dkp.points.models import UserPointsSummary
@@ -51,19 +51,20 @@ class _Contest:
 
 def _locked_summaries(auction: Auction, candidates: list[ItemBid]) -> dict[int, UserPointsSummary]:
     """The bidders' summaries in the pool, locked in user order in one statement, each with ``held``:
-    the points the bidder's live bids hold on the pool's other open auctions."""
+    the points the bidder's live bids hold on the pool's other open auctions.
+
+    ``held`` is read by a statement of its own after the lock: on PostgreSQL a subquery inside the
+    locking SELECT would see the bids as they were before a transaction it waited for.
+    """
     users = sorted({bid.user_id for bid in candidates})
-    held = held_points(user_id=OuterRef("user_id"), pool_id=auction.pool_id, excluding_auction_id=auction.pk)
-    rows = (
-        UserPointsSummary.objects.select_for_update()
-        .filter(pool_id=auction.pool_id, user_id__in=users)
-        .annotate(held=held)
-        .order_by("user_id")
-    )
-    summaries: dict[int, UserPointsSummary] = {summary.user_id: summary for summary in rows}
-    for bid in candidates:  # a bidder without a summary row yet has one made, with nothing held
+    rows = UserPointsSummary.objects.select_for_update().filter(pool_id=auction.pool_id, user_id__in=users)
+    summaries: dict[int, UserPointsSummary] = {summary.user_id: summary for summary in rows.order_by("user_id")}
+    for bid in candidates:  # a bidder without a summary row yet has one made
         if bid.user_id not in summaries:
-            summaries[bid.user_id] = locked_summary(user=bid.user, pool=auction.pool, annotate={"held": held})
+            summaries[bid.user_id] = locked_summary(user=bid.user, pool=auction.pool)
+    held = held_by_users(user_ids=users, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
+    for user_id, summary in summaries.items():
+        summary.held = held.get(user_id, 0)  # type: ignore[attr-defined]  # read just above
     return summaries
 
 

@@ -85,7 +85,7 @@ def test_closing_takes_the_same_statements_for_two_bids_as_for_six(guild: Guild)
 
     two, first = close_with(2)
     six, second = close_with(6)
-    assert two == six <= 11
+    assert two == six <= 12
     for auction, count in ((first, 2), (second, 6)):
         statuses = sorted(ItemBid.objects.filter(auction=auction).values_list("status", flat=True))
         assert statuses == sorted(["won"] + ["lost"] * (count - 1))
