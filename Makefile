@@ -12,7 +12,8 @@
 #   make bench   the benchmark guild (500 members, 10 years) on SQLite and a throwaway PostgreSQL,
 #                measured side by side, plus a raid-night load test on gunicorn; writes
 #                docs/benchmarks.md and docs/benchmarks.json (scripts/bench.sh; about 15 minutes);
-#                BENCH_ONLY=import measures only the ten-year import (about 12 minutes)
+#                BENCH_ONLY=import measures only the ten-year import (about 12 minutes);
+#                BENCH_IMPORT=no leaves it out (the report keeps its import section)
 #   make fmt     ruff format and ruff's safe fixes
 #   make clean   caches and test reports (keeps .venv and the database); distclean: both too
 

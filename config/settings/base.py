@@ -110,10 +110,16 @@ DKP_FAULT_RETRY_AFTER = env.int("DKP_FAULT_RETRY_AFTER", default=5)
 DKP_FAULT_LOG_SECONDS = env.float("DKP_FAULT_LOG_SECONDS", default=60.0)
 
 
+# Django's SQLite backend and EQ DKP's, which is Django's with writers queued (dkp/core/sqlite).
+SQLITE_ENGINES = ("django.db.backends.sqlite3", "dkp.core.sqlite")
+
+
 def _database(url: str) -> dict:
     """One database from a URL; SQLite gets WAL, a busy timeout and IMMEDIATE transactions."""
     config = environ.Env.db_url_config(url)
-    if config["ENGINE"] == "django.db.backends.sqlite3":
+    if config["ENGINE"] in SQLITE_ENGINES:
+        # Django's SQLite backend, with one process's writers queued in turn (dkp/core/sqlite/base.py).
+        config["ENGINE"] = "dkp.core.sqlite"
         busy_ms = round(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock when a transaction starts, so two writers queue

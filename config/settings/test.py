@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES
+from config.settings.base import DATABASES, SQLITE_ENGINES
 
 DEBUG = False
 DKP_DEMO = True
@@ -22,7 +22,7 @@ STORAGES = {
 # process (the Celery worker of dkp/raids/tests/test_attendance_celery.py) can open it. It is named
 # after this process, so two test runs in one checkout never share (or delete) each other's
 # database. PostgreSQL's test database (test_<name> on the same server) needs nothing of the sort.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in SQLITE_ENGINES:
     _test_db = Path(tempfile.gettempdir()) / f"dkp-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
     # Throwaway data: no waiting for the disk on commits and checkpoints.

@@ -24,7 +24,7 @@ def runtime_folders() -> list[Path]:
     folders: list[Path] = []
     for database in settings.DATABASES.values():
         name = str(database.get("NAME") or "")
-        if database.get("ENGINE") == "django.db.backends.sqlite3" and name and not _in_memory(name):
+        if database.get("ENGINE") in settings.SQLITE_ENGINES and name and not _in_memory(name):
             folders.append(Path(name).parent)
     if str(getattr(settings, "CELERY_BROKER_URL", "")).startswith("filesystem://"):
         options: dict[str, Any] = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}

@@ -397,7 +397,7 @@ def temporary_database(url_or_settings: str | dict[str, Any], *, alias: str = "o
         connections[alias]  # the look-up itself is the test: is the alias taken?
         raise BackupError(f"The database alias {alias} is already in use.")
     config = environ.Env.db_url_config(url_or_settings) if isinstance(url_or_settings, str) else dict(url_or_settings)
-    if config.get("ENGINE") == "django.db.backends.sqlite3":
+    if config.get("ENGINE") in settings.SQLITE_ENGINES:
         # As config.settings.base opens SQLite: writers queue for the lock instead of failing.
         config["OPTIONS"] = {**config.get("OPTIONS", {}), "timeout": 20}
     config.pop("TEST", None)
