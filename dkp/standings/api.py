@@ -229,25 +229,10 @@ class StandingSerializer(serializers.ModelSerializer[UserPointsSummary]):
 
 
 def _standing_json(row: StandingRow) -> dict[str, object]:
-    """One row of the API's standings, the fields and order of ``StandingSerializer``."""
-    return {
-        "user": row.user_id,
-        "username": row.username,
-        "name": row.name,
-        "role_group": row.role_group,
-        "main_character": row.main_character,
-        "eq_class": row.eq_class,
-        "balance": row.balance,
-        "earned": row.earned,
-        "spent": row.spent,
-        "adjusted": row.adjusted,
-        "decayed": row.decayed,
-        "lifetime_earned": row.lifetime_earned,
-        "attendance_30": row.attendance_30,
-        "attendance_60": row.attendance_60,
-        "attendance_90": row.attendance_90,
-        "attendance_lifetime": row.attendance_lifetime,
-    }
+    """One row of the API's standings: ``StandingSerializer``'s fields, in its order, from the row."""
+    values = row._asdict()
+    named = {"user": row.user_id, "username": row.username, "name": row.name}
+    return {field: named[field] if field in named else values[field] for field in StandingSerializer.Meta.fields}
 
 
 class _StandingPages:
