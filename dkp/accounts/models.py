@@ -24,6 +24,11 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(username, password, is_superuser=True, **fields)
 
 
+def shown_name(display_name: str, discord_username: str, username: str) -> str:
+    """The name a member is shown by: the one they chose, else their Discord name, else the user name."""
+    return display_name or discord_username or username
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     username = models.CharField(max_length=150, unique=True, help_text="Handle in this app; Discord's at first login.")
     discord_id = models.CharField(max_length=20, unique=True, null=True, blank=True, help_text="Discord snowflake.")
@@ -67,7 +72,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.discord_username or self.username
+        return shown_name(
+            display_name=self.display_name, discord_username=self.discord_username, username=self.username
+        )
 
     @property
     def is_staff(self) -> bool:

@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import Count, DecimalField, F, FilteredRelation, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from dkp.accounts.models import shown_name
 from dkp.loot.selectors import available_balance
 from dkp.points.models import DkpPool, UserPointsSummary
 from dkp.points.selectors import standings
@@ -134,7 +135,9 @@ class StandingRow(NamedTuple):
     @property
     def name(self) -> str:
         """The member's name as ``User.name`` gives it."""
-        return self.display_name or self.discord_username or self.username
+        return shown_name(
+            display_name=self.display_name, discord_username=self.discord_username, username=self.username
+        )
 
 
 STANDING_COLUMNS = (

@@ -48,7 +48,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise OperationalError("database is locked") from sqlite3.OperationalError("database is locked")
         self._writing = True
         try:
-            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in Django, not in the stubs
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # the only place a SQLite transaction begins; private, so django-stubs lacks it
         except BaseException:
             self._done_writing()
             raise
@@ -58,21 +58,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._writing = False
             _write_lock(str(self.settings_dict["NAME"])).release()
 
-    def _commit(self) -> None:
-        try:
-            super()._commit()  # type: ignore[misc]  # private in Django, not in the stubs
-        finally:
-            if not self.connection or not self.connection.in_transaction:
-                self._done_writing()
+    # A transaction ends in one of these three; a failed commit is followed by Django's rollback.
+    def commit(self) -> None:
+        super().commit()
+        self._done_writing()
 
-    def _rollback(self) -> None:
+    def rollback(self) -> None:
         try:
-            super()._rollback()  # type: ignore[misc]  # private in Django, not in the stubs
+            super().rollback()
         finally:
             self._done_writing()
 
-    def _close(self) -> None:
+    def close(self) -> None:
         try:
-            super()._close()  # type: ignore[misc]  # private in Django, not in the stubs
+            super().close()
         finally:
             self._done_writing()

@@ -49,12 +49,14 @@ class _Contest:
     notes: list[str]
 
 
-def _locked_summaries(auction: Auction, candidates: list[ItemBid]) -> dict[int, UserPointsSummary]:
-    """The bidders' summaries in the pool, locked in user order in one statement, each with ``held``:
-    the points the bidder's live bids hold on the pool's other open auctions.
+def _locked_summaries(
+    auction: Auction, candidates: list[ItemBid]
+) -> tuple[dict[int, UserPointsSummary], dict[int, int]]:
+    """The bidders' summaries in the pool, locked in user order in one statement, and by user the
+    points their live bids hold on the pool's other open auctions.
 
-    ``held`` is read by a statement of its own after the lock: on PostgreSQL a subquery inside the
-    locking SELECT would see the bids as they were before a transaction it waited for.
+    The held points are read by a statement of their own after the lock: on PostgreSQL a subquery
+    inside the locking SELECT would see the bids as they were before a transaction it waited for.
     """
     users = sorted({bid.user_id for bid in candidates})
     rows = UserPointsSummary.objects.select_for_update().filter(pool_id=auction.pool_id, user_id__in=users)
@@ -62,20 +64,17 @@ def _locked_summaries(auction: Auction, candidates: list[ItemBid]) -> dict[int, 
     for bid in candidates:  # a bidder without a summary row yet has one made
         if bid.user_id not in summaries:
             summaries[bid.user_id] = locked_summary(user=bid.user, pool=auction.pool)
-    held = held_by_users(user_ids=users, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
-    for user_id, summary in summaries.items():
-        summary.held = held.get(user_id, 0)  # type: ignore[attr-defined]  # read just above
-    return summaries
+    return summaries, held_by_users(user_ids=users, pool_id=auction.pool_id, excluding_auction_id=auction.pk)
 
 
 def _contest(auction: Auction, candidates: list[ItemBid], *, quantity: int) -> _Contest:
     """Lock the bidders' summaries, count each bid as at most what they can still pay, resolve."""
-    summaries = _locked_summaries(auction, candidates)
+    summaries, held = _locked_summaries(auction, candidates)
     attendance = _attendance_30({bid.user_id for bid in candidates}, auction.pool_id)
     rules = resolver.Rules.from_json(auction.rules)
     inputs, notes = [], []
     for bid in candidates:
-        can_pay = summaries[bid.user_id].balance - summaries[bid.user_id].held  # type: ignore[attr-defined]
+        can_pay = summaries[bid.user_id].balance - held.get(bid.user_id, 0)
         amount = bid.amount
         if can_pay < amount:
             if can_pay < max(rules.minimum_bid, 1):
